@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the Debian packages that mamori's build, tests, fuzzers and
+# benchmarks need. Idempotent: when everything is present it only asks dpkg
+# (well under a second) and changes nothing. Runs as root without sudo; as
+# another user it uses sudo when there is one.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake ninja-build gcc make pkg-config zlib1g-dev
+  # second compiler, sanitizers and libFuzzer (clang 14's runtime)
+  clang libclang-rt-14-dev
+  # benchmark peers (bench/): simdjson is C++, so g++ too
+  g++ libsimdjson-dev libjansson-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps.sh: installing ${missing[*]}" >&2
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=(sudo); else
+    echo "deps.sh: not root and no sudo; install as root: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt_install() { "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; }
+# A fresh machine has no package lists: update once, then retry.
+if ! apt_install; then
+  "${SUDO[@]}" apt-get update -qq >&2
+  apt_install
+fi
