@@ -19,14 +19,14 @@ seed_dirs() { # name -> the seed folders that exist for it
 }
 
 status=0
-for bin in "$build"/fuzz_*; do
+for bin in "$build"/fuzz/fuzz_*; do
   [ -x "$bin" ] || continue
   name=${bin##*/fuzz_}
   corpus="$build/corpus-$name"
   mkdir -p "$corpus"
   echo "fuzz: $name for ${seconds}s"
   # -timeout: one input taking over 10 s is a hang; -rss_limit_mb bounds memory.
-  if ! (cd "$build" && "./fuzz_$name" -max_total_time="$seconds" -timeout=10 \
+  if ! (cd "$build" && "fuzz/fuzz_$name" -max_total_time="$seconds" -timeout=10 \
         -rss_limit_mb=2048 -print_final_stats=1 "corpus-$name" \
         $(seed_dirs "$name" | sed "s|^|$PWD/|") 2>"fuzz-$name.log"); then
     echo "fuzz: $name FAILED; see $build/fuzz-$name.log" >&2

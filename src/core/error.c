@@ -29,7 +29,11 @@ void mm_error_clear(mm_error *err) {
   if (err) memset(err, 0, sizeof(*err));
 }
 
+/* A new error replaces the old one whole: no stale position or path from an
+ * earlier failure (or from an uninitialized record) survives into it. */
+MM_PRINTF(3, 0)
 static void error_vset(mm_error *err, int code, const char *fmt, va_list ap) {
+  memset(err, 0, sizeof(*err));
   err->code = code;
   vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 }

@@ -126,6 +126,19 @@ TEST(error_locates_line_and_column) {
   ASSERT_EQ(mm_error_set(NULL, MM_EIO, "ignored"), MM_EIO);
 }
 
+TEST(error_set_replaces_the_whole_record) {
+  mm_error e;
+  memset(&e, 0x5a, sizeof(e)); /* as an uninitialized record would be */
+  mm_error_set(&e, MM_EIO, "cannot open");
+  ASSERT_EQ(e.line, 0);
+  ASSERT_EQ(e.column, 0);
+  ASSERT_EQ_STR(e.path, "");
+  mm_error_set_path(&e, "$.Statement[0]");
+  mm_error_at(&e, MM_ESYNTAX, "ab", 2, 1, "x");
+  ASSERT_EQ_STR(e.path, "");
+  ASSERT_EQ(e.column, 2);
+}
+
 int main(void) {
   RUN(arena_alignment_and_growth);
   RUN(arena_overflow_is_refused);
@@ -137,5 +150,6 @@ int main(void) {
   RUN(map_nocase_folds_ascii);
   RUN(hash_differs_by_seed_and_content);
   RUN(error_locates_line_and_column);
+  RUN(error_set_replaces_the_whole_record);
   return mm_test_summary();
 }
