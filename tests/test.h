@@ -105,6 +105,41 @@ static inline int mm_test_summary(void) {
                    p_ ? p_ : "", s_);                                         \
   } while (0)
 
+/* ---- random numbers and files ------------------------------------------- */
+
+/* A deterministic generator (splitmix64) for randomized cross-checks: a
+ * test sets mm_test_rng_state to its own seed and prints it on failure. */
+static uint64_t mm_test_rng_state = 0x9e3779b97f4a7c15ull;
+
+static inline uint64_t mm_test_rng(void) {
+  uint64_t z = (mm_test_rng_state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+/* The whole file, NUL-terminated, in a malloc'd buffer (the caller frees
+ * it), its length in *len (may be NULL); NULL when it cannot be read. */
+static inline char *mm_test_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  char *buf = NULL;
+  size_t cap = 0, n = 0, got;
+  do {
+    if (n + 4096 > cap) {
+      char *grown = realloc(buf, cap = cap * 2 + 4096);
+      if (!grown) abort();
+      buf = grown;
+    }
+    got = fread(buf + n, 1, cap - n - 1, f);
+    n += got;
+  } while (got > 0);
+  fclose(f);
+  buf[n] = '\0';
+  if (len) *len = n;
+  return buf;
+}
+
 /* ---- fault injection ---------------------------------------------------- */
 
 static long mm_test_alloc_countdown; /* fail when it reaches 0; <0: never */

@@ -28,21 +28,6 @@ static bool gmatch(const char *pattern, const char *text, unsigned flags) {
   return hit;
 }
 
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *buf = NULL;
-  size_t cap = 0, n = 0, got;
-  do {
-    if (n + 4096 > cap && !(buf = realloc(buf, cap = cap * 2 + 4096))) abort();
-    got = fread(buf + n, 1, cap - n - 1, f);
-    n += got;
-  } while (got > 0);
-  fclose(f);
-  buf[n] = '\0';
-  *len = n;
-  return buf;
-}
 
 /* flags column: "-" or a comma list of names. */
 static unsigned parse_flags(const char *s) {
@@ -102,7 +87,7 @@ static void run_case(char *field[4], const char *source, int lineno) {
 
 TEST(aws_documentation_cases) {
   size_t len;
-  char *text = read_file(CASES_FILE, &len);
+  char *text = mm_test_read_file(CASES_FILE, &len);
   ASSERT_TRUE(text != NULL);
   const char *source = "?";
   int lineno = 0, cases = 0;

@@ -14,15 +14,7 @@
 #include "test.h"
 #include "test_glob_ref.h"
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void) { /* splitmix64 */
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-static size_t pick(size_t n) { return (size_t)(rng() % n); }
+static size_t pick(size_t n) { return (size_t)(mm_test_rng() % n); }
 
 static const char *const alphabet[] = {
     "a",
@@ -185,7 +177,7 @@ TEST(random_many_segments) {
 }
 
 int main(void) {
-  printf("seed %#llx\n", (unsigned long long)rng_state);
+  printf("seed %#llx\n", (unsigned long long)mm_test_rng_state);
   RUN(random_small_patterns_all_flags);
   RUN(random_arn_shaped);
   RUN(random_long_segments);

@@ -439,24 +439,17 @@ TEST(ranges_parse) {
 
 /* ---- randomized ------------------------------------------------------------- */
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-static uint64_t rng(void) { /* splitmix64 */
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-  return z ^ (z >> 31);
-}
 
 /* Random IPv6 bytes with many zero groups, so "::" placement is exercised. */
 static void random_v6(uint8_t b[16]) {
-  uint64_t zeros = rng();
+  uint64_t zeros = mm_test_rng();
   for (int g = 0; g < 8; g++) {
-    uint16_t v = (zeros >> (2 * g)) & 1 ? 0 : (uint16_t)rng();
+    uint16_t v = (zeros >> (2 * g)) & 1 ? 0 : (uint16_t)mm_test_rng();
     if ((zeros >> (20 + g)) & 1) v &= 0xf; /* short groups too */
     b[2 * g] = (uint8_t)(v >> 8);
     b[2 * g + 1] = (uint8_t)v;
   }
-  if (rng() % 16 == 0) memcpy(b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12); /* mapped */
+  if (mm_test_rng() % 16 == 0) memcpy(b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12); /* mapped */
 }
 
 TEST(random_round_trips_match_libc) {
@@ -476,7 +469,7 @@ TEST(random_round_trips_match_libc) {
     ASSERT_EQ_STR(ours, libc);
   }
   for (int i = 0; i < 20000; i++) {
-    uint32_t v = (uint32_t)rng();
+    uint32_t v = (uint32_t)mm_test_rng();
     char ours[MM_IP_TEXT_MAX], libc[INET_ADDRSTRLEN];
     mm_ip_addr a = mm_ip_from_v4(v), back;
     size_t n = mm_ip_format(&a, ours, sizeof(ours));
@@ -495,8 +488,8 @@ TEST(random_strings_agree_with_inet_pton) {
   int accepted = 0;
   for (int i = 0; i < 300000; i++) {
     char s[48];
-    size_t n = 1 + rng() % 40;
-    for (size_t j = 0; j < n; j++) s[j] = alphabet[rng() % (sizeof(alphabet) - 1)];
+    size_t n = 1 + mm_test_rng() % 40;
+    for (size_t j = 0; j < n; j++) s[j] = alphabet[mm_test_rng() % (sizeof(alphabet) - 1)];
     s[n] = '\0';
     mm_ip_addr a;
     uint8_t libc[16];

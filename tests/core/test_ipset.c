@@ -342,13 +342,6 @@ TEST(adjacent_equal_values_merge_and_memory_is_counted) {
 
 /* ---- randomized cross-check against a brute-force model -------------------- */
 
-static uint64_t rng_state;
-static uint64_t rng(void) { /* splitmix64 */
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-  return z ^ (z >> 31);
-}
 
 typedef struct key {
   uint64_t hi, lo;
@@ -403,7 +396,7 @@ static void model_add(model *m, const mm_ip_addr *first, const mm_ip_addr *last,
 /* An address near `base` (the cluster where entries overlap a lot). */
 static mm_ip_addr random_addr(int family, bool mapped, uint32_t spread) {
   if (family == MM_IP_V4) {
-    uint32_t v = rng() % 8 == 0 ? (uint32_t)rng() : 0x0a000000u + (uint32_t)(rng() % spread);
+    uint32_t v = mm_test_rng() % 8 == 0 ? (uint32_t)mm_test_rng() : 0x0a000000u + (uint32_t)(mm_test_rng() % spread);
     mm_ip_addr a = mm_ip_from_v4(v);
     if (!mapped) return a;
     uint8_t b[16] = {[10] = 0xff, [11] = 0xff};
@@ -411,10 +404,10 @@ static mm_ip_addr random_addr(int family, bool mapped, uint32_t spread) {
     return mm_ip_from_v6(b);
   }
   uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
-  uint64_t r = rng() % spread, pick = rng() % 16;
+  uint64_t r = mm_test_rng() % spread, pick = mm_test_rng() % 16;
   if (pick == 0) memset(b, 0, 4); /* low addresses, under ::/len blocks */
   if (pick == 1)
-    for (int i = 0; i < 16; i++) b[i] = (uint8_t)rng();
+    for (int i = 0; i < 16; i++) b[i] = (uint8_t)mm_test_rng();
   else
     for (int i = 0; i < 4; i++) b[12 + i] = (uint8_t)(r >> (24 - 8 * i));
   return mm_ip_from_v6(b);
@@ -422,25 +415,25 @@ static mm_ip_addr random_addr(int family, bool mapped, uint32_t spread) {
 
 /* Add one random entry (a block or a range) to both b and m. */
 static void random_entry(mm_ipset_builder *b, model *m, uint32_t spread) {
-  int family = rng() % 3 == 0 ? MM_IP_V6 : MM_IP_V4;
-  bool mapped = family == MM_IP_V4 && rng() % 4 == 0;
+  int family = mm_test_rng() % 3 == 0 ? MM_IP_V6 : MM_IP_V4;
+  bool mapped = family == MM_IP_V4 && mm_test_rng() % 4 == 0;
   unsigned width = family == MM_IP_V4 ? 32 : 128;
-  uint32_t value = (uint32_t)(rng() % 50);
+  uint32_t value = (uint32_t)(mm_test_rng() % 50);
   mm_ip_addr a = random_addr(family, mapped, spread), z;
-  if (rng() % 4 == 0) { /* a range */
+  if (mm_test_rng() % 4 == 0) { /* a range */
     z = a;
     unsigned i = a.family == MM_IP_V4 ? 3 : 15;
-    z.bytes[i] = (uint8_t)(a.bytes[i] + rng() % (256u - a.bytes[i]));
-    if (rng() % 2) z.bytes[i - 1] = (uint8_t)(a.bytes[i - 1] + rng() % (256u - a.bytes[i - 1]));
+    z.bytes[i] = (uint8_t)(a.bytes[i] + mm_test_rng() % (256u - a.bytes[i]));
+    if (mm_test_rng() % 2) z.bytes[i - 1] = (uint8_t)(a.bytes[i - 1] + mm_test_rng() % (256u - a.bytes[i - 1]));
     ASSERT_EQ(mm_ipset_add_range(b, &a, &z, value, NULL), MM_OK);
     model_add(m, &a, &z, value);
     return;
   }
-  unsigned len = rng() % 16 == 0 ? (unsigned)(rng() % (width + 1)) : width - (unsigned)(rng() % 14);
-  if (a.family == MM_IP_V6 && mapped) len = 96 + (unsigned)(rng() % 33);
-  if (family == MM_IP_V6 && rng() % 32 == 0) { /* ::/len around ::ffff:0:0/96 */
+  unsigned len = mm_test_rng() % 16 == 0 ? (unsigned)(mm_test_rng() % (width + 1)) : width - (unsigned)(mm_test_rng() % 14);
+  if (a.family == MM_IP_V6 && mapped) len = 96 + (unsigned)(mm_test_rng() % 33);
+  if (family == MM_IP_V6 && mm_test_rng() % 32 == 0) { /* ::/len around ::ffff:0:0/96 */
     memset(a.bytes, 0, 16);
-    len = (unsigned)(rng() % 96);
+    len = (unsigned)(mm_test_rng() % 96);
   }
   mm_cidr c;
   ASSERT_EQ(mm_cidr_make(&a, len, &c), MM_OK);
@@ -488,14 +481,14 @@ static void cross_check(const mm_ipset *s, const model *m, const mm_ip_addr *add
 }
 
 static void random_round(uint64_t seed, size_t entries, size_t lookups, uint32_t spread) {
-  rng_state = seed;
+  mm_test_rng_state = seed;
   mm_ipset_builder *b = mm_ipset_builder_new();
   model m = {calloc(entries, sizeof(model_entry)), 0};
   for (size_t i = 0; i < entries; i++) random_entry(b, &m, spread);
   mm_ipset *s = compile(b);
   for (size_t k = 0; k < m.n && k < 600; k++) { /* edges of up to 600 entries */
     mm_ip_addr first, last;
-    const model_entry *e = &m.e[m.n <= 600 ? k : rng() % m.n];
+    const model_entry *e = &m.e[m.n <= 600 ? k : mm_test_rng() % m.n];
     if (e->family == MM_IP_V4) {
       first = mm_ip_from_v4((uint32_t)e->first.lo);
       last = mm_ip_from_v4((uint32_t)e->last.lo);
@@ -517,8 +510,8 @@ static void random_round(uint64_t seed, size_t entries, size_t lookups, uint32_t
   bool *found = calloc(lookups, sizeof(*found));
   size_t nbatch = 0;
   for (size_t i = 0; i < lookups; i++) {
-    int family = rng() % 2 ? MM_IP_V4 : MM_IP_V6;
-    mm_ip_addr a = random_addr(family, family == MM_IP_V4 && rng() % 3 == 0, spread);
+    int family = mm_test_rng() % 2 ? MM_IP_V4 : MM_IP_V6;
+    mm_ip_addr a = random_addr(family, family == MM_IP_V4 && mm_test_rng() % 3 == 0, spread);
     cross_check(s, &m, &a);
     if (family == MM_IP_V4) batch[nbatch++] = mm_ip_v4_value(&a);
   }

@@ -13,35 +13,13 @@
 
 static mm_str S(const char *s) { return mm_str_from(s); }
 
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-
-static uint64_t rng(void) { /* splitmix64 */
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 /* A uniformly random instant in [MM_TIME_MIN, MM_TIME_MAX]. */
 static mm_time random_instant(void) {
   uint64_t span = (uint64_t)(MM_TIME_MAX - MM_TIME_MIN) + 1;
-  return MM_TIME_MIN + (mm_time)(rng() % span);
+  return MM_TIME_MIN + (mm_time)(mm_test_rng() % span);
 }
 
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *buf = NULL;
-  size_t cap = 0, n = 0, got;
-  do {
-    if (n + 4096 > cap && !(buf = realloc(buf, cap = cap * 2 + 4096))) abort();
-    got = fread(buf + n, 1, cap - n - 1, f);
-    n += got;
-  } while (got > 0);
-  fclose(f);
-  buf[n] = '\0';
-  return buf;
-}
 
 /* Split line at tabs into up to max fields; returns how many. */
 static int split(char *line, char **field, int max) {
@@ -70,7 +48,7 @@ typedef void (*row_fn)(char **field, int nfield, int lineno, const char *source)
 
 /* Feed every case line of a table to fn; returns the number of cases. */
 static int for_each_row(const char *path, row_fn fn) {
-  char *text = read_file(path);
+  char *text = mm_test_read_file(path, NULL);
   if (!text) MM_TEST_FAIL("cannot read %s", path);
   const char *source = "?";
   int lineno = 0, cases = 0;
@@ -275,7 +253,7 @@ static void expect_gmtime(int64_t secs) {
 TEST(civil_matches_gmtime) {
   ASSERT_TRUE(sizeof(time_t) == 8);
   const int64_t lo = MM_TIME_MIN / MM_TIME_US_PER_SEC, hi = MM_TIME_MAX / MM_TIME_US_PER_SEC;
-  for (int i = 0; i < 200000; i++) expect_gmtime(lo + (int64_t)(rng() % (uint64_t)(hi - lo + 1)));
+  for (int i = 0; i < 200000; i++) expect_gmtime(lo + (int64_t)(mm_test_rng() % (uint64_t)(hi - lo + 1)));
   static const int64_t edges[] = {0,
                                   -1,
                                   1,
@@ -381,6 +359,7 @@ TEST(now_is_plausible) {
 }
 
 int main(void) {
+  mm_test_rng_state = 0x2545f4914f6cdd1dull;
   RUN(valid_timestamps);
   RUN(invalid_timestamps);
   RUN(error_carries_line_and_column);
