@@ -51,8 +51,10 @@ static void stream(const uint8_t *data, size_t size) {
     uint64_t at = rc == MM_OK ? rec.offset : err.offset;
     if (++calls > limit || at < last) abort();
     last = at;
-    if (rc == MM_OK) round_trip(rec.value, 0);
-    else if (!err.msg[0]) abort();
+    if (rc == MM_OK)
+      round_trip(rec.value, 0);
+    else if (!err.msg[0])
+      abort();
   }
   mm_json_reader_close(r);
 }

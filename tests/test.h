@@ -38,8 +38,7 @@ static inline void mm_test_run(const char *name, void (*fn)(void)) {
 #define RUN(name) mm_test_run(#name, name)
 
 static inline int mm_test_summary(void) {
-  printf("%d passed, %d failed (%d checks)\n", mm_test_passed, mm_test_failed,
-         mm_test_checks);
+  printf("%d passed, %d failed (%d checks)\n", mm_test_passed, mm_test_failed, mm_test_checks);
   return mm_test_failed ? 1 : 0;
 }
 
@@ -51,58 +50,55 @@ static inline int mm_test_summary(void) {
     longjmp(mm_test_jmp, 1);                                                \
   } while (0)
 
-#define ASSERT_TRUE(x)                                          \
-  do {                                                          \
-    mm_test_checks++;                                           \
-    if (!(x)) MM_TEST_FAIL("expected true: %s", #x);            \
+#define ASSERT_TRUE(x)                               \
+  do {                                               \
+    mm_test_checks++;                                \
+    if (!(x)) MM_TEST_FAIL("expected true: %s", #x); \
   } while (0)
 
-#define ASSERT_FALSE(x)                                         \
-  do {                                                          \
-    mm_test_checks++;                                           \
-    if ((x)) MM_TEST_FAIL("expected false: %s", #x);            \
+#define ASSERT_FALSE(x)                              \
+  do {                                               \
+    mm_test_checks++;                                \
+    if ((x)) MM_TEST_FAIL("expected false: %s", #x); \
   } while (0)
 
-#define ASSERT_EQ(a, b)                                                       \
-  do {                                                                        \
-    long long a_ = (long long)(a), b_ = (long long)(b);                       \
-    mm_test_checks++;                                                         \
-    if (a_ != b_) MM_TEST_FAIL("%s == %s: %lld != %lld", #a, #b, a_, b_);     \
+#define ASSERT_EQ(a, b)                                                   \
+  do {                                                                    \
+    long long a_ = (long long)(a), b_ = (long long)(b);                   \
+    mm_test_checks++;                                                     \
+    if (a_ != b_) MM_TEST_FAIL("%s == %s: %lld != %lld", #a, #b, a_, b_); \
   } while (0)
 
-#define ASSERT_EQ_U64(a, b)                                                   \
-  do {                                                                        \
-    uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                          \
-    mm_test_checks++;                                                         \
-    if (a_ != b_)                                                             \
-      MM_TEST_FAIL("%s == %s: %" PRIu64 " != %" PRIu64, #a, #b, a_, b_);      \
+#define ASSERT_EQ_U64(a, b)                                                          \
+  do {                                                                               \
+    uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                                 \
+    mm_test_checks++;                                                                \
+    if (a_ != b_) MM_TEST_FAIL("%s == %s: %" PRIu64 " != %" PRIu64, #a, #b, a_, b_); \
   } while (0)
 
-#define ASSERT_EQ_DBL(a, b)                                                   \
-  do {                                                                        \
-    double a_ = (double)(a), b_ = (double)(b);                                \
-    mm_test_checks++;                                                         \
+#define ASSERT_EQ_DBL(a, b)                                                    \
+  do {                                                                         \
+    double a_ = (double)(a), b_ = (double)(b);                                 \
+    mm_test_checks++;                                                          \
     if (!(a_ == b_)) MM_TEST_FAIL("%s == %s: %.17g != %.17g", #a, #b, a_, b_); \
   } while (0)
 
-#define ASSERT_EQ_STR(a, b)                                                   \
-  do {                                                                        \
-    const char *a_ = (a), *b_ = (b);                                          \
-    mm_test_checks++;                                                         \
-    if (!a_ || !b_ || strcmp(a_, b_) != 0)                                    \
-      MM_TEST_FAIL("%s == %s: \"%s\" != \"%s\"", #a, #b, a_ ? a_ : "(null)",  \
-                   b_ ? b_ : "(null)");                                       \
+#define ASSERT_EQ_STR(a, b)                                                                       \
+  do {                                                                                            \
+    const char *a_ = (a), *b_ = (b);                                                              \
+    mm_test_checks++;                                                                             \
+    if (!a_ || !b_ || strcmp(a_, b_) != 0)                                                        \
+      MM_TEST_FAIL("%s == %s: \"%s\" != \"%s\"", #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
   } while (0)
 
 /* Compare a byte slice with a C string, printing both. */
-#define ASSERT_EQ_MEM(ptr, len, str)                                          \
-  do {                                                                        \
-    const char *p_ = (const char *)(ptr), *s_ = (str);                        \
-    size_t n_ = (size_t)(len);                                                \
-    mm_test_checks++;                                                         \
-    if (n_ != strlen(s_) || (n_ && memcmp(p_, s_, n_) != 0))                  \
-      MM_TEST_FAIL("%s == %s: \"%.*s\" != \"%s\"", #ptr, #str, (int)n_,       \
-                   p_ ? p_ : "", s_);                                         \
+#define ASSERT_EQ_MEM(ptr, len, str)                                                       \
+  do {                                                                                     \
+    const char *p_ = (const char *)(ptr), *s_ = (str);                                     \
+    size_t n_ = (size_t)(len);                                                             \
+    mm_test_checks++;                                                                      \
+    if (n_ != strlen(s_) || (n_ && memcmp(p_, s_, n_) != 0))                               \
+      MM_TEST_FAIL("%s == %s: \"%.*s\" != \"%s\"", #ptr, #str, (int)n_, p_ ? p_ : "", s_); \
   } while (0)
 
 /* ---- random numbers and files ------------------------------------------- */
@@ -174,15 +170,15 @@ static inline void mm_test_fail_alloc(long n) {
 /* Run body with the 1st, 2nd, ... allocation failing until a run sees no
  * injected failure. body must free everything on every path; ASan's leak
  * checker then proves it. */
-#define FAULT_LOOP(body)                                                      \
-  do {                                                                        \
-    for (long fault_n_ = 1; fault_n_ < 1000000; fault_n_++) {                 \
-      mm_test_fail_alloc(fault_n_);                                           \
-      body;                                                                   \
-      int done_ = mm_test_alloc_injected == 0;                                \
-      mm_test_fail_alloc(0);                                                  \
-      if (done_) break;                                                       \
-    }                                                                         \
+#define FAULT_LOOP(body)                                      \
+  do {                                                        \
+    for (long fault_n_ = 1; fault_n_ < 1000000; fault_n_++) { \
+      mm_test_fail_alloc(fault_n_);                           \
+      body;                                                   \
+      int done_ = mm_test_alloc_injected == 0;                \
+      mm_test_fail_alloc(0);                                  \
+      if (done_) break;                                       \
+    }                                                         \
   } while (0)
 
 #endif /* MAMORI_TEST_H */

@@ -170,21 +170,24 @@ static void print_results(const result *rs, size_t n, size_t len) {
   double mb = (double)len / 1e6;
   printf("%-16s %10s %10s %14s\n", "parser", "best MB/s", "med MB/s", "records/s");
   for (size_t i = 0; i < n; i++)
-    printf("%-16s %10.1f %10.1f %14.0f\n", rs[i].name, mb / rs[i].best_s,
-           mb / rs[i].median_s, (double)rs[i].records / rs[i].best_s);
+    printf("%-16s %10.1f %10.1f %14.0f\n", rs[i].name, mb / rs[i].best_s, mb / rs[i].median_s,
+           (double)rs[i].records / rs[i].best_s);
   printf("\nratio mamori DOM / simdjson DOM: %.2fx (target >= 0.50x)\n",
          rs[2].best_s / rs[0].best_s);
-  printf("ratio mamori DOM / jansson:      %.2fx (target >= 5x)\n",
-         rs[3].best_s / rs[0].best_s);
+  printf("ratio mamori DOM / jansson:      %.2fx (target >= 5x)\n", rs[3].best_s / rs[0].best_s);
 }
 
 static void parse_args(int argc, char **argv, options *o) {
   for (int i = 1; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(argv[i], "--stratus") && v) o->stratus = v, i++;
-    else if (!strcmp(argv[i], "--file") && v) o->file = v, i++;
-    else if (!strcmp(argv[i], "--min-mb") && v) o->min_bytes = strtoull(v, NULL, 10) * 1000000, i++;
-    else if (!strcmp(argv[i], "--runs") && v) o->runs = (int)strtol(v, NULL, 10), i++;
+    if (!strcmp(argv[i], "--stratus") && v)
+      o->stratus = v, i++;
+    else if (!strcmp(argv[i], "--file") && v)
+      o->file = v, i++;
+    else if (!strcmp(argv[i], "--min-mb") && v)
+      o->min_bytes = strtoull(v, NULL, 10) * 1000000, i++;
+    else if (!strcmp(argv[i], "--runs") && v)
+      o->runs = (int)strtol(v, NULL, 10), i++;
     else {
       fprintf(stderr, "usage: bench_json [--stratus DIR] [--file PATH] [--min-mb N] [--runs N]\n");
       exit(2);
@@ -194,8 +197,8 @@ static void parse_args(int argc, char **argv, options *o) {
 }
 
 int main(int argc, char **argv) {
-  options o = {"../shared/data/detect/stratus/detonation-logs", "cloudtrail-100mb.json",
-               100000000, 5};
+  options o = {"../shared/data/detect/stratus/detonation-logs", "cloudtrail-100mb.json", 100000000,
+               5};
   parse_args(argc, argv, &o);
   ensure_file(&o);
   size_t len;

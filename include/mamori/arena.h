@@ -12,7 +12,7 @@
 
 #include "mamori/common.h"
 
-#define MM_ARENA_ALIGN 16                   /* enough for any scalar and SSE loads */
+#define MM_ARENA_ALIGN         16           /* enough for any scalar and SSE loads */
 #define MM_ARENA_DEFAULT_CHUNK (64u * 1024) /* first chunk; later ones double, up to 16 MiB */
 
 typedef struct mm_arena_chunk mm_arena_chunk;

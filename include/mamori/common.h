@@ -28,12 +28,12 @@
 
 #if defined(__GNUC__)
 #define MM_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#define MM_LIKELY(x) __builtin_expect(!!(x), 1)
-#define MM_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define MM_NODISCARD __attribute__((warn_unused_result))
+#define MM_LIKELY(x)         __builtin_expect(!!(x), 1)
+#define MM_UNLIKELY(x)       __builtin_expect(!!(x), 0)
+#define MM_NODISCARD         __attribute__((warn_unused_result))
 #else
 #define MM_PRINTF(fmt, args)
-#define MM_LIKELY(x) (x)
+#define MM_LIKELY(x)   (x)
 #define MM_UNLIKELY(x) (x)
 #define MM_NODISCARD
 #endif

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 
 /* X(name, value, description). Values are stable API. */
+/* clang-format off */
 #define MM_STATUS_MAP(X)                                              \
   X(OK,       0,  "success")                                          \
   X(ENOMEM,  -1,  "out of memory")                                    \
@@ -27,6 +28,7 @@
   X(ENOENT,  -9,  "not found")                                        \
   X(ETYPE,   -10, "wrong type")                                       \
   X(EOF,     -11, "end of input")
+/* clang-format on */
 
 typedef enum mm_status {
 #define MM__STATUS_ENUM(name, value, text) MM_##name = value,
@@ -34,7 +36,7 @@ typedef enum mm_status {
 #undef MM__STATUS_ENUM
 } mm_status;
 
-#define MM_ERROR_MSG_MAX 256  /* a message longer than this is cut, not lost */
+#define MM_ERROR_MSG_MAX  256 /* a message longer than this is cut, not lost */
 #define MM_ERROR_PATH_MAX 192 /* JSON path of the offending value, cut likewise */
 
 typedef struct mm_error {
@@ -54,12 +56,11 @@ MM_API const char *mm_status_name(int status);
 /* Clear err (may be NULL). */
 MM_API void mm_error_clear(mm_error *err);
 /* Fill err (may be NULL) with code and a formatted message; returns code. */
-MM_API int mm_error_set(mm_error *err, int code, const char *fmt, ...)
-    MM_PRINTF(3, 4);
+MM_API int mm_error_set(mm_error *err, int code, const char *fmt, ...) MM_PRINTF(3, 4);
 /* As mm_error_set, and locate byte `offset` of text[0..len) as line and
  * column (1-based; columns count bytes). Returns code. */
-MM_API int mm_error_at(mm_error *err, int code, const char *text, size_t len,
-                       size_t offset, const char *fmt, ...) MM_PRINTF(6, 7);
+MM_API int mm_error_at(mm_error *err, int code, const char *text, size_t len, size_t offset,
+                       const char *fmt, ...) MM_PRINTF(6, 7);
 /* Set err->path (may be NULL). */
 MM_API void mm_error_set_path(mm_error *err, const char *path);
 /* "line 3, column 7: msg" (or just msg) into buf; returns buf. */

@@ -22,8 +22,8 @@ MM_API uint64_t mm_hash(const void *data, size_t len, uint64_t seed);
 MM_API uint64_t mm_hash_lower(const void *data, size_t len, uint64_t seed);
 
 typedef struct mm_map_slot {
-  mm_str key;   /* key.ptr == NULL: empty slot */
-  void *value;  /* as stored by mm_map_put */
+  mm_str key;  /* key.ptr == NULL: empty slot */
+  void *value; /* as stored by mm_map_put */
   uint64_t hash;
 } mm_map_slot;
 

@@ -73,9 +73,9 @@ typedef struct mm_json_value mm_json_value;
 typedef struct mm_json_doc mm_json_doc;
 
 /* Option flags (mm_json_options.flags). */
-#define MM_JSON_REJECT_DUPLICATES 0x1u      /* duplicate key: MM_ESYNTAX */
+#define MM_JSON_REJECT_DUPLICATES      0x1u /* duplicate key: MM_ESYNTAX */
 #define MM_JSON_REJECT_LONE_SURROGATES 0x2u /* "\ud800" alone: MM_EUTF8 */
-#define MM_JSON_REJECT_BOM 0x4u             /* leading UTF-8 BOM: MM_ESYNTAX */
+#define MM_JSON_REJECT_BOM             0x4u /* leading UTF-8 BOM: MM_ESYNTAX */
 
 /* Per-call options; NULL, or 0 in a field, means the default. */
 typedef struct mm_json_options {
@@ -102,15 +102,13 @@ MM_API int mm_json_doc_parse(mm_json_doc *doc, const char *text, size_t len,
 MM_API const mm_json_value *mm_json_doc_root(const mm_json_doc *doc);
 /* One-shot: a new document holding text's tree, or NULL with err filled.
  * Free it with mm_json_doc_free. */
-MM_API mm_json_doc *mm_json_parse(const char *text, size_t len,
-                                  const mm_json_options *opt, mm_error *err);
+MM_API mm_json_doc *mm_json_parse(const char *text, size_t len, const mm_json_options *opt,
+                                  mm_error *err);
 /* Parse into the caller's arena: the tree lives until a is reset or
  * destroyed. Returns the root, or NULL with err filled (the arena may then
  * hold garbage, which its reset frees). */
-MM_API const mm_json_value *mm_json_parse_arena(mm_arena *a, const char *text,
-                                                size_t len,
-                                                const mm_json_options *opt,
-                                                mm_error *err);
+MM_API const mm_json_value *mm_json_parse_arena(mm_arena *a, const char *text, size_t len,
+                                                const mm_json_options *opt, mm_error *err);
 
 /* ---- reading a tree ------------------------------------------------------- */
 
@@ -155,8 +153,7 @@ MM_API const mm_json_value *mm_json_at(const mm_json_value *array, size_t index)
  * smaller ones are scanned. */
 MM_API const mm_json_value *mm_json_get(const mm_json_value *object, const char *key);
 /* As mm_json_get with a length (the key may contain NUL). */
-MM_API const mm_json_value *mm_json_getn(const mm_json_value *object,
-                                         const char *key, size_t len);
+MM_API const mm_json_value *mm_json_getn(const mm_json_value *object, const char *key, size_t len);
 
 /* Walk an array's elements or an object's members in document order:
  *   mm_json_iter it = mm_json_iter_init(obj);
@@ -205,13 +202,13 @@ MM_API int mm_json_append_double(mm_buf *out, double d);
  * with MM_ENOMEM. Each call returns the writer's status, so a caller may
  * check every call or only mm_json_writer_finish. */
 typedef struct mm_json_writer {
-  mm_buf *out;       /* borrowed; appended to */
-  unsigned flags;    /* MM_JSON_WRITE_* */
-  int status;        /* MM_OK until the first failure, then sticky */
-  uint32_t depth;    /* open arrays/objects */
-  bool need_comma;   /* the current container already has an element */
-  bool after_key;    /* a key was written; its value is due */
-  bool done;         /* a complete top-level value was written */
+  mm_buf *out;     /* borrowed; appended to */
+  unsigned flags;  /* MM_JSON_WRITE_* */
+  int status;      /* MM_OK until the first failure, then sticky */
+  uint32_t depth;  /* open arrays/objects */
+  bool need_comma; /* the current container already has an element */
+  bool after_key;  /* a key was written; its value is due */
+  bool done;       /* a complete top-level value was written */
   uint64_t object_bits[(MM_JSON_MAX_DEPTH + 63) / 64]; /* bit d: level d is an object */
   uint64_t comma_bits[(MM_JSON_MAX_DEPTH + 63) / 64];  /* need_comma saved per level */
 } mm_json_writer;
@@ -283,8 +280,8 @@ MM_API mm_json_reader *mm_json_reader_open_file(FILE *f, mm_json_stream_mode mod
                                                 const mm_json_options *opt, mm_error *err);
 /* data[0..len) is borrowed (not copied) and must outlive the reader. */
 MM_API mm_json_reader *mm_json_reader_open_mem(const void *data, size_t len,
-                                               mm_json_stream_mode mode,
-                                               const mm_json_options *opt, mm_error *err);
+                                               mm_json_stream_mode mode, const mm_json_options *opt,
+                                               mm_error *err);
 /* The next value:
  *  - MM_OK: *rec is filled;
  *  - MM_EOF: the input is exhausted (and stays so);

@@ -24,7 +24,6 @@ MM_API void mm_log_configure(mm_log_level level, bool json);
 MM_API bool mm_log_enabled(mm_log_level level);
 /* One line: "mamori: warn: component: message" or
  * {"time":"...","level":"warn","component":"...","msg":"..."} */
-MM_API void mm_log(mm_log_level level, const char *component, const char *fmt, ...)
-    MM_PRINTF(3, 4);
+MM_API void mm_log(mm_log_level level, const char *component, const char *fmt, ...) MM_PRINTF(3, 4);
 
 #endif /* MAMORI_LOG_H */

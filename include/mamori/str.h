@@ -19,9 +19,7 @@ typedef struct mm_str {
 
 #define MM_STR(lit) ((mm_str){(lit), sizeof(lit) - 1})
 
-static inline mm_str mm_str_from(const char *s) {
-  return (mm_str){s, s ? strlen(s) : 0};
-}
+static inline mm_str mm_str_from(const char *s) { return (mm_str){s, s ? strlen(s) : 0}; }
 static inline bool mm_str_eq(mm_str a, mm_str b) {
   return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
@@ -45,7 +43,8 @@ typedef struct mm_buf {
   bool oom;   /* an append failed; contents stop at the failure */
 } mm_buf;
 
-#define MM_BUF_INIT {NULL, 0, 0, false}
+#define MM_BUF_INIT \
+  { NULL, 0, 0, false }
 
 /* Make room for at least extra more bytes; MM_OK or MM_ENOMEM. */
 MM_API int mm_buf_reserve(mm_buf *b, size_t extra);

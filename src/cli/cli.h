@@ -26,16 +26,16 @@ enum {
 };
 
 typedef struct mm__cli_verb {
-  const char *name;    /* as typed after the group */
-  const char *summary; /* one line, for the group's help */
-  const char *usage;   /* full help text for `--help`, ends with '\n' */
+  const char *name;                  /* as typed after the group */
+  const char *summary;               /* one line, for the group's help */
+  const char *usage;                 /* full help text for `--help`, ends with '\n' */
   int (*run)(int argc, char **argv); /* argv[0] is the verb; returns an exit code */
 } mm__cli_verb;
 
 typedef struct mm__cli_group {
-  const char *name;            /* as typed after `mamori` */
-  const char *summary;         /* one line, for the top-level help */
-  const mm__cli_verb *verbs;   /* terminated by a row with name == NULL */
+  const char *name;          /* as typed after `mamori` */
+  const char *summary;       /* one line, for the top-level help */
+  const mm__cli_verb *verbs; /* terminated by a row with name == NULL */
 } mm__cli_group;
 
 extern const mm__cli_group mm__cli_json;

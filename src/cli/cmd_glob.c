@@ -24,7 +24,10 @@ static const char match_usage[] =
     "exit: 0 every TEXT matches, 1 some TEXT does not, 2 usage or bad PATTERN\n";
 
 static bool parse_dialect(const char *s, unsigned *flags) {
-  static const struct { const char *name; unsigned flags; } dialects[] = {
+  static const struct {
+    const char *name;
+    unsigned flags;
+  } dialects[] = {
       {"iam", MM_GLOB_IAM},
       {"iam-action", MM_GLOB_IAM_ACTION},
       {"arn", MM_GLOB_IAM_ARN},
@@ -45,8 +48,10 @@ static int run_match(int argc, char **argv) {
   for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
     if (c == 'd' && !parse_dialect(optarg, &flags))
       return mm__cli_usage_error("unknown dialect '%s'", optarg);
-    else if (c == 'i') extra |= MM_GLOB_NOCASE;
-    else if (c != 'd') return mm__cli_usage_error("unknown option '%s'", argv[optind - 1]);
+    else if (c == 'i')
+      extra |= MM_GLOB_NOCASE;
+    else if (c != 'd')
+      return mm__cli_usage_error("unknown option '%s'", argv[optind - 1]);
   }
   if (optind + 2 > argc) return mm__cli_usage_error("glob match needs PATTERN and TEXT");
   mm_error err;

@@ -75,10 +75,10 @@ static const char match_usage[] =
     "      3 FILE or an ADDRESS invalid\n";
 
 typedef struct ip_set_file {
-  mm_buf text;      /* the file's bytes, kept for quoting entries */
-  size_t *lines;    /* byte offset of each line's start, 1-based index */
-  size_t nlines;    /* lines in text */
-  mm_ipset *set;    /* compiled; entry values are line numbers */
+  mm_buf text;   /* the file's bytes, kept for quoting entries */
+  size_t *lines; /* byte offset of each line's start, 1-based index */
+  size_t nlines; /* lines in text */
+  mm_ipset *set; /* compiled; entry values are line numbers */
 } ip_set_file;
 
 /* One set-file line without comment and surrounding blanks. */
@@ -147,8 +147,10 @@ static void print_match(const ip_set_file *f, const char *path, const char *addr
                         uint32_t line, bool json) {
   mm_str e = hit ? entry_of_line(f->text.ptr + f->lines[line], line_len(f, line)) : (mm_str){"", 0};
   if (!json) {
-    if (hit) printf("%s\tin\t%s:%u\t%.*s\n", addr, path, line, (int)e.len, e.ptr);
-    else printf("%s\tnot-in\n", addr);
+    if (hit)
+      printf("%s\tin\t%s:%u\t%.*s\n", addr, path, line, (int)e.len, e.ptr);
+    else
+      printf("%s\tnot-in\n", addr);
     return;
   }
   mm_buf b = MM_BUF_INIT;
@@ -204,9 +206,12 @@ static int run_match(int argc, char **argv) {
   optind = 1;
   opterr = 0;
   for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
-    if (c == 's') path = optarg;
-    else if (c == 'j') json = true;
-    else return mm__cli_usage_error("unknown option '%s'", argv[optind - 1]);
+    if (c == 's')
+      path = optarg;
+    else if (c == 'j')
+      json = true;
+    else
+      return mm__cli_usage_error("unknown option '%s'", argv[optind - 1]);
   }
   if (!path) return mm__cli_usage_error("ip match needs --set FILE");
   if (optind >= argc) return mm__cli_usage_error("ip match needs at least one ADDRESS");
@@ -220,8 +225,10 @@ static int run_match(int argc, char **argv) {
   }
   match_run m = {&f, path, json, MM_EXIT_OK};
   for (int i = optind; i < argc; i++) {
-    if (strcmp(argv[i], "-") == 0) match_stdin(&m);
-    else match_one(&m, argv[i], strlen(argv[i]));
+    if (strcmp(argv[i], "-") == 0)
+      match_stdin(&m);
+    else
+      match_one(&m, argv[i], strlen(argv[i]));
   }
   free_set(&f);
   return m.status;

@@ -27,11 +27,11 @@ static const char check_usage[] =
     "exit: 0 all valid, 2 usage, 3 any file invalid or unreadable\n";
 
 typedef struct json_cli_opts {
-  mm_json_options parse;      /* limits and flags for the parser */
-  mm_json_stream_mode mode;   /* for records */
-  bool json;                  /* machine-readable output */
-  bool compact;               /* for fmt */
-  bool progress;              /* progress lines on stderr */
+  mm_json_options parse;    /* limits and flags for the parser */
+  mm_json_stream_mode mode; /* for records */
+  bool json;                /* machine-readable output */
+  bool compact;             /* for fmt */
+  bool progress;            /* progress lines on stderr */
 } json_cli_opts;
 
 enum { OPT_MAX_DEPTH = 256, OPT_NO_DUPS, OPT_JSON, OPT_COMPACT, OPT_MODE, OPT_PROGRESS };
@@ -47,7 +47,10 @@ static const struct option json_long_opts[] = {
 };
 
 static bool parse_mode(const char *s, mm_json_stream_mode *mode) {
-  static const struct { const char *name; mm_json_stream_mode mode; } modes[] = {
+  static const struct {
+    const char *name;
+    mm_json_stream_mode mode;
+  } modes[] = {
       {"auto", MM_JSON_STREAM_AUTO},
       {"lines", MM_JSON_STREAM_LINES},
       {"document", MM_JSON_STREAM_DOCUMENT},
@@ -58,7 +61,7 @@ static bool parse_mode(const char *s, mm_json_stream_mode *mode) {
   return false;
 }
 
-#define ALLOW(opt) (1u << ((opt) - OPT_MAX_DEPTH))
+#define ALLOW(opt) (1u << ((opt)-OPT_MAX_DEPTH))
 
 /* getopt_long over argv, accepting the options in the `allowed` mask (of
  * ALLOW(OPT_...)); the operands start at the returned index, or -1 after a
@@ -71,28 +74,35 @@ static int parse_json_opts(int argc, char **argv, unsigned allowed, json_cli_opt
     if (c >= OPT_MAX_DEPTH && !(allowed & ALLOW(c)))
       return mm__cli_usage_error("option '%s' does not apply here", argv[optind - 1]), -1;
     switch (c) {
-    case OPT_MAX_DEPTH:
-      if (!mm__cli_parse_size(optarg, &o->parse.max_depth) || !o->parse.max_depth)
-        return mm__cli_usage_error("--max-depth needs a positive number"), -1;
-      break;
-    case OPT_NO_DUPS: o->parse.flags |= MM_JSON_REJECT_DUPLICATES; break;
-    case OPT_JSON: o->json = true; break;
-    case OPT_COMPACT: o->compact = true; break;
-    case OPT_PROGRESS: o->progress = true; break;
-    case OPT_MODE:
-      if (!parse_mode(optarg, &o->mode))
-        return mm__cli_usage_error("--mode is auto, lines, document or records"), -1;
-      break;
-    default:
-      return mm__cli_usage_error("unknown option '%s'", argv[optind - 1]), -1;
+      case OPT_MAX_DEPTH:
+        if (!mm__cli_parse_size(optarg, &o->parse.max_depth) || !o->parse.max_depth)
+          return mm__cli_usage_error("--max-depth needs a positive number"), -1;
+        break;
+      case OPT_NO_DUPS:
+        o->parse.flags |= MM_JSON_REJECT_DUPLICATES;
+        break;
+      case OPT_JSON:
+        o->json = true;
+        break;
+      case OPT_COMPACT:
+        o->compact = true;
+        break;
+      case OPT_PROGRESS:
+        o->progress = true;
+        break;
+      case OPT_MODE:
+        if (!parse_mode(optarg, &o->mode))
+          return mm__cli_usage_error("--mode is auto, lines, document or records"), -1;
+        break;
+      default:
+        return mm__cli_usage_error("unknown option '%s'", argv[optind - 1]), -1;
     }
   }
   return optind;
 }
 
 /* Read FILE's single document with the streaming reader (gzip, stdin). */
-static mm_json_reader *open_document(const char *path, const mm_json_options *opt,
-                                     mm_error *err) {
+static mm_json_reader *open_document(const char *path, const mm_json_options *opt, mm_error *err) {
   mm_json_options o = *opt;
   o.max_record = o.max_size ? o.max_size : MM_JSON_MAX_SIZE;
   if (strcmp(path, "-") == 0) return mm_json_reader_open_fd(0, MM_JSON_STREAM_DOCUMENT, &o, err);
@@ -141,8 +151,8 @@ static int check_one(const char *path, const json_cli_opts *o, mm_error *err) {
 
 static int run_check(int argc, char **argv) {
   json_cli_opts o = {0};
-  int first = parse_json_opts(
-      argc, argv, ALLOW(OPT_MAX_DEPTH) | ALLOW(OPT_NO_DUPS) | ALLOW(OPT_JSON), &o);
+  int first =
+      parse_json_opts(argc, argv, ALLOW(OPT_MAX_DEPTH) | ALLOW(OPT_NO_DUPS) | ALLOW(OPT_JSON), &o);
   if (first < 0) return MM_EXIT_USAGE;
   if (first >= argc) return mm__cli_usage_error("json check needs at least one FILE");
   int status = MM_EXIT_OK;
@@ -151,9 +161,12 @@ static int run_check(int argc, char **argv) {
     mm_error_clear(&err);
     bool ok = check_one(argv[i], &o, &err) == MM_OK;
     if (!ok) status = MM_EXIT_INPUT;
-    if (o.json) print_check_json(argv[i], ok ? NULL : &err);
-    else if (ok) printf("%s: ok\n", argv[i]);
-    else mm__cli_report(argv[i], &err);
+    if (o.json)
+      print_check_json(argv[i], ok ? NULL : &err);
+    else if (ok)
+      printf("%s: ok\n", argv[i]);
+    else
+      mm__cli_report(argv[i], &err);
   }
   return status;
 }
@@ -184,8 +197,10 @@ static int run_fmt(int argc, char **argv) {
   if (rc == MM_OK) {
     mm_buf b = MM_BUF_INIT;
     rc = mm_json_write(&b, rec.value, o.compact ? 0 : MM_JSON_WRITE_PRETTY);
-    if (rc == MM_OK) puts(b.ptr);
-    else mm_error_set(&err, rc, "out of memory writing the document");
+    if (rc == MM_OK)
+      puts(b.ptr);
+    else
+      mm_error_set(&err, rc, "out of memory writing the document");
     mm_buf_free(&b);
   }
   mm_json_reader_close(r);
@@ -210,8 +225,8 @@ static const char records_usage[] =
     "exit: 0 ok, 2 usage, 3 a record or FILE was bad (the others were printed)\n";
 
 typedef struct records_stats {
-  uint64_t records; /* yielded, over all files */
-  uint64_t errors;  /* reported, over all files */
+  uint64_t records;     /* yielded, over all files */
+  uint64_t errors;      /* reported, over all files */
   double next_progress; /* monotonic time of the next progress line */
 } records_stats;
 
@@ -235,8 +250,7 @@ static mm_json_reader *open_records(const char *path, const json_cli_opts *o, mm
   return mm_json_reader_open_path(path, o->mode, &o->parse, err);
 }
 
-static void stream_file(const char *path, const json_cli_opts *o, mm_buf *out,
-                        records_stats *st) {
+static void stream_file(const char *path, const json_cli_opts *o, mm_buf *out, records_stats *st) {
   mm_error err;
   mm_error_clear(&err);
   mm_json_reader *r = open_records(path, o, &err);
@@ -265,8 +279,8 @@ static void stream_file(const char *path, const json_cli_opts *o, mm_buf *out,
 static int run_records(int argc, char **argv) {
   json_cli_opts o = {0};
   o.progress = mm__cli_progress_wanted();
-  int first = parse_json_opts(
-      argc, argv, ALLOW(OPT_MAX_DEPTH) | ALLOW(OPT_MODE) | ALLOW(OPT_PROGRESS), &o);
+  int first =
+      parse_json_opts(argc, argv, ALLOW(OPT_MAX_DEPTH) | ALLOW(OPT_MODE) | ALLOW(OPT_PROGRESS), &o);
   if (first < 0) return MM_EXIT_USAGE;
   if (first >= argc) return mm__cli_usage_error("json records needs at least one FILE");
   records_stats st = {0, 0, mono_now() + 0.5};

@@ -27,8 +27,10 @@ static void print_time(const char *text, mm_time t, bool json) {
   mm_time_format(t, MM_TIME_RFC3339_US, iso, sizeof(iso));
   mm_time_format(t, MM_TIME_EPOCH_SEC, sec, sizeof(sec));
   mm_time_format(t, MM_TIME_EPOCH_MSEC, ms, sizeof(ms));
-  if (json) printf("{\"utc\":\"%s\",\"epoch_s\":%s,\"epoch_ms\":%s}\n", iso, sec, ms);
-  else printf("%s\t%s\t%s\t%s\n", text, iso, sec, ms);
+  if (json)
+    printf("{\"utc\":\"%s\",\"epoch_s\":%s,\"epoch_ms\":%s}\n", iso, sec, ms);
+  else
+    printf("%s\t%s\t%s\t%s\n", text, iso, sec, ms);
 }
 
 static int run_parse(int argc, char **argv) {
@@ -42,11 +44,16 @@ static int run_parse(int argc, char **argv) {
   optind = 1;
   opterr = 0;
   for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
-    if (c == 'i') flags = MM_TIME_IAM;
-    else if (c == 's') flags = MM_TIME_EPOCH_S;
-    else if (c == 'm') flags = MM_TIME_EPOCH_MS;
-    else if (c == 'j') json = true;
-    else return mm__cli_usage_error("unknown option '%s'", argv[optind - 1]);
+    if (c == 'i')
+      flags = MM_TIME_IAM;
+    else if (c == 's')
+      flags = MM_TIME_EPOCH_S;
+    else if (c == 'm')
+      flags = MM_TIME_EPOCH_MS;
+    else if (c == 'j')
+      json = true;
+    else
+      return mm__cli_usage_error("unknown option '%s'", argv[optind - 1]);
   }
   if (optind >= argc) return mm__cli_usage_error("time parse needs at least one TEXT");
   int status = MM_EXIT_OK;

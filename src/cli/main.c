@@ -18,10 +18,12 @@
 #endif
 
 static const mm__cli_group *const groups[] = {
+    /* clang-format off */
     &mm__cli_json,
     &mm__cli_ip,
     &mm__cli_time,
     &mm__cli_glob,
+    /* clang-format on */
 };
 
 int mm__cli_usage_error(const char *fmt, ...) {
@@ -66,8 +68,10 @@ int mm__cli_read_file(const char *path, mm_buf *out, mm_error *err) {
   int rc = MM_OK;
   while (rc == MM_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
     rc = mm_buf_append(out, chunk, n);
-  if (rc == MM_OK && ferror(f)) rc = mm_error_set(err, MM_EIO, "read error");
-  else if (rc != MM_OK) mm_error_set(err, rc, "out of memory reading the file");
+  if (rc == MM_OK && ferror(f))
+    rc = mm_error_set(err, MM_EIO, "read error");
+  else if (rc != MM_OK)
+    mm_error_set(err, rc, "out of memory reading the file");
   if (!is_stdin) fclose(f);
   return rc;
 }
@@ -89,15 +93,16 @@ bool mm__cli_parse_size(const char *text, size_t *out) {
 }
 
 static void print_top_help(FILE *out) {
-  fputs("usage: mamori <group> <verb> [options]\n"
-        "       mamori <group> --help | mamori <group> <verb> --help\n"
-        "       mamori --version\n\n"
-        "mamori (守り) - self-hosted cloud security that speaks AWS's formats.\n\n"
-        "groups:\n", out);
+  fputs(
+      "usage: mamori <group> <verb> [options]\n"
+      "       mamori <group> --help | mamori <group> <verb> --help\n"
+      "       mamori --version\n\n"
+      "mamori (守り) - self-hosted cloud security that speaks AWS's formats.\n\n"
+      "groups:\n",
+      out);
   for (size_t i = 0; i < MM_ARRAY_LEN(groups); i++)
     fprintf(out, "  %-10s %s\n", groups[i]->name, groups[i]->summary);
-  fputs("\nexit codes: 0 ok, 1 finding/deny/no-match, 2 usage error, 3 input error\n",
-        out);
+  fputs("\nexit codes: 0 ok, 1 finding/deny/no-match, 2 usage error, 3 input error\n", out);
 }
 
 static void print_group_help(const mm__cli_group *g, FILE *out) {

@@ -10,9 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *libc_malloc(size_t size, void *ctx) { (void)ctx; return malloc(size); }
-static void *libc_realloc(void *p, size_t size, void *ctx) { (void)ctx; return realloc(p, size); }
-static void libc_free(void *p, void *ctx) { (void)ctx; free(p); }
+static void *libc_malloc(size_t size, void *ctx) {
+  (void)ctx;
+  return malloc(size);
+}
+static void *libc_realloc(void *p, size_t size, void *ctx) {
+  (void)ctx;
+  return realloc(p, size);
+}
+static void libc_free(void *p, void *ctx) {
+  (void)ctx;
+  free(p);
+}
 
 static mm_allocator current = {libc_malloc, libc_realloc, libc_free, NULL};
 
@@ -43,7 +52,9 @@ char *mm_strndup(const char *s, size_t len) {
 
 mm_allocator mm_set_allocator(const mm_allocator *a) {
   mm_allocator old = current;
-  if (a) current = *a;
-  else current = (mm_allocator){libc_malloc, libc_realloc, libc_free, NULL};
+  if (a)
+    current = *a;
+  else
+    current = (mm_allocator){libc_malloc, libc_realloc, libc_free, NULL};
   return old;
 }

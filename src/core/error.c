@@ -9,7 +9,9 @@
 
 const char *mm_strerror(int status) {
   switch (status) {
-#define MM__STATUS_TEXT(name, value, text) case value: return text;
+#define MM__STATUS_TEXT(name, value, text) \
+  case value:                              \
+    return text;
     MM_STATUS_MAP(MM__STATUS_TEXT)
 #undef MM__STATUS_TEXT
   }
@@ -18,7 +20,9 @@ const char *mm_strerror(int status) {
 
 const char *mm_status_name(int status) {
   switch (status) {
-#define MM__STATUS_NAME(name, value, text) case value: return #name;
+#define MM__STATUS_NAME(name, value, text) \
+  case value:                              \
+    return #name;
     MM_STATUS_MAP(MM__STATUS_NAME)
 #undef MM__STATUS_NAME
   }
@@ -48,13 +52,12 @@ int mm_error_set(mm_error *err, int code, const char *fmt, ...) {
 }
 
 /* Lines end at '\n'; a '\r\n' pair counts once because only '\n' counts. */
-static void locate(const char *text, size_t len, size_t offset, uint32_t *line,
-                   uint32_t *column) {
+static void locate(const char *text, size_t len, size_t offset, uint32_t *line, uint32_t *column) {
   uint32_t l = 1;
   size_t line_start = 0;
   if (offset > len) offset = len;
-  for (const char *p = text, *end = text + offset;
-       (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
+  for (const char *p = text, *end = text + offset; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
+       p++) {
     l++;
     line_start = (size_t)(p - text) + 1;
   }
@@ -62,8 +65,8 @@ static void locate(const char *text, size_t len, size_t offset, uint32_t *line,
   *column = (uint32_t)(offset - line_start + 1);
 }
 
-int mm_error_at(mm_error *err, int code, const char *text, size_t len,
-                size_t offset, const char *fmt, ...) {
+int mm_error_at(mm_error *err, int code, const char *text, size_t len, size_t offset,
+                const char *fmt, ...) {
   if (!err) return code;
   va_list ap;
   va_start(ap, fmt);
@@ -82,8 +85,7 @@ const char *mm_error_format(const mm_error *err, char *buf, size_t size) {
   if (!err || size == 0) return buf;
   const char *msg = err->msg[0] ? err->msg : mm_strerror(err->code);
   if (err->line && err->path[0])
-    snprintf(buf, size, "line %u, column %u (%s): %s", err->line, err->column,
-             err->path, msg);
+    snprintf(buf, size, "line %u, column %u (%s): %s", err->line, err->column, err->path, msg);
   else if (err->line)
     snprintf(buf, size, "line %u, column %u: %s", err->line, err->column, msg);
   else if (err->path[0])

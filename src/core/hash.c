@@ -34,8 +34,7 @@ static uint64_t tail_word(const unsigned char *p, size_t n) {
   return v;
 }
 
-static uint64_t hash_words(const unsigned char *p, size_t len, uint64_t seed,
-                           uint64_t fold) {
+static uint64_t hash_words(const unsigned char *p, size_t len, uint64_t seed, uint64_t fold) {
   uint64_t h = seed ^ (len * HASH_K0);
   size_t i = 0;
   for (; i + 8 <= len; i += 8) h = mix(h ^ (load64(p + i) | fold), HASH_K1);
@@ -70,8 +69,7 @@ void mm_map_init(mm_map *m, bool nocase) {
 }
 
 static uint64_t key_hash(const mm_map *m, mm_str key) {
-  return m->nocase ? mm_hash_lower(key.ptr, key.len, m->seed)
-                   : mm_hash(key.ptr, key.len, m->seed);
+  return m->nocase ? mm_hash_lower(key.ptr, key.len, m->seed) : mm_hash(key.ptr, key.len, m->seed);
 }
 
 static bool key_eq(const mm_map *m, mm_str a, mm_str b) {

@@ -33,11 +33,11 @@
 
 /* tag bits */
 #define MM__JSON_TYPE_MASK 0x7u
-#define MM__JSON_TRUE 0x08u    /* bool: true */
-#define MM__JSON_INT 0x08u     /* number: 2nd node holds an exact int64 */
-#define MM__JSON_UINT 0x10u    /* number: 2nd node holds an exact uint64 > INT64_MAX */
-#define MM__JSON_HUGE 0x20u    /* number: beyond double's range; d is +-HUGE_VAL */
-#define MM__JSON_INDEXED 0x40u /* object: uni.idx is a hash index */
+#define MM__JSON_TRUE      0x08u /* bool: true */
+#define MM__JSON_INT       0x08u /* number: 2nd node holds an exact int64 */
+#define MM__JSON_UINT      0x10u /* number: 2nd node holds an exact uint64 > INT64_MAX */
+#define MM__JSON_HUGE      0x20u /* number: beyond double's range; d is +-HUGE_VAL */
+#define MM__JSON_INDEXED   0x40u /* object: uni.idx is a hash index */
 #define MM__JSON_LEN_SHIFT 8
 #define MM__JSON_NO_PARENT UINT64_MAX
 
@@ -58,21 +58,21 @@ typedef struct mm__json_index {
 struct mm_json_value {
   uint64_t tag; /* type, flags, length or count: see the table above */
   union {
-    const char *str;            /* string bytes, number raw text */
-    uint64_t size;              /* container span (or parent while open) */
-    const mm__json_index *idx;  /* INDEXED object */
-    int64_t i;                  /* number 2nd node: INT */
-    uint64_t u;                 /* number 2nd node: UINT */
-    double d;                   /* number 2nd node: otherwise */
+    const char *str;           /* string bytes, number raw text */
+    uint64_t size;             /* container span (or parent while open) */
+    const mm__json_index *idx; /* INDEXED object */
+    int64_t i;                 /* number 2nd node: INT */
+    uint64_t u;                /* number 2nd node: UINT */
+    double d;                  /* number 2nd node: otherwise */
   } uni;
 };
 
 struct mm_json_doc {
-  mm_arena arena;      /* hash indexes; reset at each parse */
-  char *buf;           /* padded copy of the last input; mm_malloc'd */
-  size_t buf_cap;      /* bytes allocated at buf */
-  mm_json_value *vals; /* node array; mm_malloc'd, grown by mm_realloc */
-  size_t vals_cap;     /* nodes allocated at vals */
+  mm_arena arena;            /* hash indexes; reset at each parse */
+  char *buf;                 /* padded copy of the last input; mm_malloc'd */
+  size_t buf_cap;            /* bytes allocated at buf */
+  mm_json_value *vals;       /* node array; mm_malloc'd, grown by mm_realloc */
+  size_t vals_cap;           /* nodes allocated at vals */
   const mm_json_value *root; /* vals[0] after a successful parse, else NULL */
 };
 
@@ -92,18 +92,18 @@ static inline size_t mm__json_span(const mm_json_value *v) {
 
 /* The parser's state, shared with json_object.c. */
 typedef struct mm__json_parser {
-  const char *text;     /* the caller's input, for error positions */
-  size_t len;           /* its length */
-  uint8_t *buf;         /* padded private copy; strings unescaped in place */
-  mm_json_value *vals;  /* node array */
-  size_t cap;           /* nodes allocated */
-  mm_json_doc *doc;     /* owner of vals (realloc), or NULL: arena mode */
-  mm_arena *arena;      /* hash indexes; in arena mode also vals */
-  size_t max_depth;     /* open containers allowed */
-  unsigned flags;       /* MM_JSON_REJECT_* */
-  uint64_t seed;        /* hash seed of this document's indexes */
-  mm_error *err;        /* caller's, may be NULL */
-  int code;             /* status of the first failure (err may be NULL) */
+  const char *text;    /* the caller's input, for error positions */
+  size_t len;          /* its length */
+  uint8_t *buf;        /* padded private copy; strings unescaped in place */
+  mm_json_value *vals; /* node array */
+  size_t cap;          /* nodes allocated */
+  mm_json_doc *doc;    /* owner of vals (realloc), or NULL: arena mode */
+  mm_arena *arena;     /* hash indexes; in arena mode also vals */
+  size_t max_depth;    /* open containers allowed */
+  unsigned flags;      /* MM_JSON_REJECT_* */
+  uint64_t seed;       /* hash seed of this document's indexes */
+  mm_error *err;       /* caller's, may be NULL */
+  int code;            /* status of the first failure (err may be NULL) */
 } mm__json_parser;
 
 /* The object obj (its span and member count already set) just closed:

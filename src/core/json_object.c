@@ -24,8 +24,8 @@ static int fail_duplicate(mm__json_parser *p, const mm_json_value *key) {
   const uint8_t *quote = (const uint8_t *)key->uni.str - 1;
   p->code = MM_ESYNTAX;
   return mm_error_at(p->err, MM_ESYNTAX, p->text, p->len, (size_t)(quote - p->buf),
-                     "duplicate key \"%.*s\"", (int)(mm__json_len(key) > 64 ? 64 : mm__json_len(key)),
-                     key->uni.str);
+                     "duplicate key \"%.*s\"",
+                     (int)(mm__json_len(key) > 64 ? 64 : mm__json_len(key)), key->uni.str);
 }
 
 /* Small objects with MM_JSON_REJECT_DUPLICATES: compare each key with the

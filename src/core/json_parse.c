@@ -57,8 +57,7 @@ static int fail(parser *p, int code, const uint8_t *at, const char *what) {
   if (code == MM_ESYNTAX && off >= p->len) code = MM_ETRUNC;
   p->code = code;
   if (off >= p->len && code == MM_ETRUNC)
-    return mm_error_at(p->err, code, p->text, p->len, p->len,
-                       "unexpected end of input: %s", what);
+    return mm_error_at(p->err, code, p->text, p->len, p->len, "unexpected end of input: %s", what);
   return mm_error_at(p->err, code, p->text, p->len, off, "%s", what);
 }
 
@@ -69,10 +68,10 @@ static int fail_unexpected(parser *p, const uint8_t *at, const char *what) {
   unsigned c = *at;
   p->code = MM_ESYNTAX;
   if (c >= 0x20 && c < 0x7f)
-    return mm_error_at(p->err, MM_ESYNTAX, p->text, p->len, off,
-                       "unexpected '%c': %s", (int)c, what);
-  return mm_error_at(p->err, MM_ESYNTAX, p->text, p->len, off,
-                     "unexpected byte 0x%02x: %s", c, what);
+    return mm_error_at(p->err, MM_ESYNTAX, p->text, p->len, off, "unexpected '%c': %s", (int)c,
+                       what);
+  return mm_error_at(p->err, MM_ESYNTAX, p->text, p->len, off, "unexpected byte 0x%02x: %s", c,
+                     what);
 }
 
 /* ---- whitespace (RFC 8259 section 2: space, tab, LF, CR) ------------------- */
@@ -83,7 +82,8 @@ static uint8_t *skip_ws_slow(uint8_t *s) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
     __m128i ws = _mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))),
-        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'))));
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\r')),
+                     _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'))));
     unsigned m = (unsigned)_mm_movemask_epi8(ws) ^ 0xffffu;
     if (m) return s + __builtin_ctz(m);
     s += 16;
@@ -182,10 +182,10 @@ static size_t utf8_seq(const uint8_t *s) {
 }
 
 static const int8_t hex_val[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
-    ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13,
-    ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13,
-    ['D'] = 14, ['E'] = 15, ['F'] = 16}; /* value + 1; 0 = not a hex digit */
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16}; /* value + 1; 0 = not a
+                                                                                hex digit */
 
 /* The 4 hex digits at s as a code unit, or -1. */
 static int32_t hex4(const uint8_t *s) {
@@ -217,9 +217,8 @@ static uint8_t *put_utf8(uint8_t *d, uint32_t cp) {
   return d;
 }
 
-static const uint8_t short_escape[256] = {
-    ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
-    ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
+static const uint8_t short_escape[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+                                          ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
 
 /* Decode the escape at s (s[0] == '\\') into *d. Returns the byte after it,
  * or NULL with the error filled. A high surrogate followed by an escaped low
@@ -327,9 +326,9 @@ static inline uint8_t *read_string(parser *p, uint8_t *s, mm_json_value *v) {
 
 static inline bool is_digit(uint8_t c) { return (uint8_t)(c - '0') < 10; }
 
-static const double pow10_exact[23] = {
-    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* The integer start[neg..end) when it has more than 19 digits: fits uint64? */
 static bool big_uint(const uint8_t *s, const uint8_t *end, uint64_t *out) {
@@ -375,9 +374,12 @@ typedef struct num_scan {
 } num_scan;
 
 static inline void add_digit(num_scan *n, uint8_t c, bool fraction) {
-  if (fraction && n->m == 0 && c == '0') n->exp10--; /* leading zero of 0.00x */
-  else if (n->nd < 19) n->m = n->m * 10 + (uint64_t)(c - '0'), n->nd++, n->exp10 -= fraction;
-  else n->exp10 += !fraction, n->inexact |= c != '0';
+  if (fraction && n->m == 0 && c == '0')
+    n->exp10--; /* leading zero of 0.00x */
+  else if (n->nd < 19)
+    n->m = n->m * 10 + (uint64_t)(c - '0'), n->nd++, n->exp10 -= fraction;
+  else
+    n->exp10 += !fraction, n->inexact |= c != '0';
 }
 
 /* The grammar of section 6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
@@ -416,9 +418,12 @@ static uint8_t *scan_number(parser *p, uint8_t *s, num_scan *n) {
 static void number_value(mm_json_value *v, const num_scan *n, uint8_t *start, uint8_t *end) {
   uint64_t u;
   if (n->integer) {
-    if (n->nd < 19 || (!n->inexact && n->exp10 == 0)) set_integer(v, n->neg, n->m);
-    else if (big_uint(start + n->neg, n->int_end, &u)) set_integer(v, n->neg, u);
-    else v[1].uni.d = slow_double(start, end);
+    if (n->nd < 19 || (!n->inexact && n->exp10 == 0))
+      set_integer(v, n->neg, n->m);
+    else if (big_uint(start + n->neg, n->int_end, &u))
+      set_integer(v, n->neg, u);
+    else
+      v[1].uni.d = slow_double(start, end);
   } else if (n->m == 0) {
     v[1].uni.d = n->neg ? -0.0 : 0.0;
   } else if (!n->inexact && n->m <= (1ull << 53) && n->exp10 >= -22 && n->exp10 <= 22) {
@@ -494,24 +499,24 @@ static int parse_tree(parser *p, uint8_t *s) {
   uint8_t guess[64] = {0}; /* last whitespace run length per depth (mod 64) */
   int rc;
 
-#define GROW()                                                                 \
-  do {                                                                         \
-    size_t vi_ = (size_t)(v - vals), ci_ = ctn ? (size_t)(ctn - vals) : 0;     \
-    if ((rc = grow_nodes(p, vi_, (size_t)(s - p->buf))) != MM_OK) return rc;   \
-    vals = p->vals, v = vals + vi_, ctn = ctn ? vals + ci_ : NULL;             \
-    vlimit = vals + p->cap - 2;                                                \
+#define GROW()                                                               \
+  do {                                                                       \
+    size_t vi_ = (size_t)(v - vals), ci_ = ctn ? (size_t)(ctn - vals) : 0;   \
+    if ((rc = grow_nodes(p, vi_, (size_t)(s - p->buf))) != MM_OK) return rc; \
+    vals = p->vals, v = vals + vi_, ctn = ctn ? vals + ci_ : NULL;           \
+    vlimit = vals + p->cap - 2;                                              \
   } while (0)
-#define OPEN(type)                                                             \
-  do {                                                                         \
-    if (++depth > p->max_depth)                                                \
-      return fail(p, MM_ELIMIT, s, "nesting deeper than the depth limit");     \
-    if (ctn) ctn->tag = mm__json_type(ctn) | count << MM__JSON_LEN_SHIFT;     \
-    v->tag = (type);                                                           \
-    v->uni.size = ctn ? (uint64_t)(ctn - vals) : MM__JSON_NO_PARENT;           \
-    ctn = v++;                                                                 \
-    count = 0;                                                                 \
-    in_obj = (type) == MM_JSON_OBJECT;                                         \
-    s = skip_ws_guess(s + 1, &guess[depth & 63]);                              \
+#define OPEN(type)                                                         \
+  do {                                                                     \
+    if (++depth > p->max_depth)                                            \
+      return fail(p, MM_ELIMIT, s, "nesting deeper than the depth limit"); \
+    if (ctn) ctn->tag = mm__json_type(ctn) | count << MM__JSON_LEN_SHIFT;  \
+    v->tag = (type);                                                       \
+    v->uni.size = ctn ? (uint64_t)(ctn - vals) : MM__JSON_NO_PARENT;       \
+    ctn = v++;                                                             \
+    count = 0;                                                             \
+    in_obj = (type) == MM_JSON_OBJECT;                                     \
+    s = skip_ws_guess(s + 1, &guess[depth & 63]);                          \
   } while (0)
 
   s = skip_ws(s);
@@ -523,29 +528,38 @@ value:
     goto after_val;
   }
   switch (*s) {
-  case '{':
-    goto obj_open;
-  case '[':
-    goto arr_open;
-  case '-': case '0': case '1': case '2': case '3': case '4':
-  case '5': case '6': case '7': case '8': case '9':
-    if (!(s = read_number(p, s, v))) return p->code;
-    v += 2;
-    goto after_val;
-  case 't':
-    if (memcmp(s, "true", 4) != 0) return fail_unexpected(p, s, "value expected");
-    v->tag = MM_JSON_BOOL | MM__JSON_TRUE, v++, s += 4;
-    goto after_val;
-  case 'f':
-    if (memcmp(s, "false", 5) != 0) return fail_unexpected(p, s, "value expected");
-    v->tag = MM_JSON_BOOL, v++, s += 5;
-    goto after_val;
-  case 'n':
-    if (memcmp(s, "null", 4) != 0) return fail_unexpected(p, s, "value expected");
-    v->tag = MM_JSON_NULL, v++, s += 4;
-    goto after_val;
-  default:
-    return fail_unexpected(p, s, "value expected");
+    case '{':
+      goto obj_open;
+    case '[':
+      goto arr_open;
+    case '-':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9':
+      if (!(s = read_number(p, s, v))) return p->code;
+      v += 2;
+      goto after_val;
+    case 't':
+      if (memcmp(s, "true", 4) != 0) return fail_unexpected(p, s, "value expected");
+      v->tag = MM_JSON_BOOL | MM__JSON_TRUE, v++, s += 4;
+      goto after_val;
+    case 'f':
+      if (memcmp(s, "false", 5) != 0) return fail_unexpected(p, s, "value expected");
+      v->tag = MM_JSON_BOOL, v++, s += 5;
+      goto after_val;
+    case 'n':
+      if (memcmp(s, "null", 4) != 0) return fail_unexpected(p, s, "value expected");
+      v->tag = MM_JSON_NULL, v++, s += 4;
+      goto after_val;
+    default:
+      return fail_unexpected(p, s, "value expected");
   }
 
 arr_open:
@@ -598,7 +612,7 @@ after_val:
   }
   return fail_unexpected(p, s, "',' or ']' expected");
 
-close: {
+close : {
   uint64_t parent = ctn->uni.size;
   ctn->tag = mm__json_type(ctn) | count << MM__JSON_LEN_SHIFT;
   ctn->uni.size = (uint64_t)(v - ctn);
@@ -657,8 +671,8 @@ static int run(parser *p) {
   return parse_tree(p, s);
 }
 
-int mm_json_doc_parse(mm_json_doc *doc, const char *text, size_t len,
-                      const mm_json_options *opt, mm_error *err) {
+int mm_json_doc_parse(mm_json_doc *doc, const char *text, size_t len, const mm_json_options *opt,
+                      mm_error *err) {
   parser p = {.text = text, .len = len, .doc = doc, .arena = &doc->arena, .err = err};
   doc->root = NULL;
   mm_arena_reset(&doc->arena);

@@ -40,47 +40,47 @@ typedef enum state { ST_START, ST_TOP, ST_ARRAY, ST_LINES, ST_DONE } state;
 
 struct mm_json_reader {
   /* raw source */
-  src_kind kind;           /* where raw bytes come from */
-  int fd;                  /* SRC_FD */
-  bool own_fd;             /* opened by open_path: close it */
-  FILE *file;              /* SRC_FILE */
-  const uint8_t *mem;      /* SRC_MEM: the caller's bytes */
-  size_t mem_len;          /* their length */
-  size_t mem_pos;          /* SRC_MEM gzip: bytes handed to zlib so far */
-  bool raw_eof;            /* the raw source is exhausted */
+  src_kind kind;      /* where raw bytes come from */
+  int fd;             /* SRC_FD */
+  bool own_fd;        /* opened by open_path: close it */
+  FILE *file;         /* SRC_FILE */
+  const uint8_t *mem; /* SRC_MEM: the caller's bytes */
+  size_t mem_len;     /* their length */
+  size_t mem_pos;     /* SRC_MEM gzip: bytes handed to zlib so far */
+  bool raw_eof;       /* the raw source is exhausted */
   /* gzip */
-  bool gz;                 /* the input is gzip */
-  bool zs_live;            /* zs was initialized (inflateEnd needed) */
-  bool member_end;         /* between two gzip members */
-  z_stream zs;             /* zlib state; next_in into zin or mem */
-  uint8_t *zin;            /* compressed input chunk (not for SRC_MEM) */
-  uint64_t zbytes;         /* compressed bytes consumed, for messages */
+  bool gz;         /* the input is gzip */
+  bool zs_live;    /* zs was initialized (inflateEnd needed) */
+  bool member_end; /* between two gzip members */
+  z_stream zs;     /* zlib state; next_in into zin or mem */
+  uint8_t *zin;    /* compressed input chunk (not for SRC_MEM) */
+  uint64_t zbytes; /* compressed bytes consumed, for messages */
   /* decoded buffer */
-  uint8_t *buf;            /* decoded bytes [base, base + len) */
-  size_t len;              /* bytes valid in buf */
-  size_t cap;              /* bytes allocated (0 when borrowed) */
-  bool borrowed;           /* buf is the caller's memory (SRC_MEM, not gzip) */
-  uint64_t base;           /* absolute offset of buf[0] */
-  bool eof;                /* no more decoded bytes will come */
+  uint8_t *buf;  /* decoded bytes [base, base + len) */
+  size_t len;    /* bytes valid in buf */
+  size_t cap;    /* bytes allocated (0 when borrowed) */
+  bool borrowed; /* buf is the caller's memory (SRC_MEM, not gzip) */
+  uint64_t base; /* absolute offset of buf[0] */
+  bool eof;      /* no more decoded bytes will come */
   /* position of the next unconsumed byte */
-  uint64_t pos;            /* absolute offset */
-  uint64_t line;           /* its 1-based line */
-  uint64_t line_start;     /* absolute offset where that line starts */
+  uint64_t pos;        /* absolute offset */
+  uint64_t line;       /* its 1-based line */
+  uint64_t line_start; /* absolute offset where that line starts */
   /* what the record finder is doing */
   mm_json_stream_mode mode; /* as opened */
-  state st;                /* see next_step() */
-  bool wrapper;            /* ST_ARRAY: inside {"Records":[ */
-  bool first;              /* ST_ARRAY: no element yet */
-  bool decided;            /* AUTO: JSON Lines or not was decided */
-  uint64_t index;          /* records yielded */
-  bool seen;               /* a top-level value (good or bad) was read */
+  state st;                 /* see next_step() */
+  bool wrapper;             /* ST_ARRAY: inside {"Records":[ */
+  bool first;               /* ST_ARRAY: no element yet */
+  bool decided;             /* AUTO: JSON Lines or not was decided */
+  uint64_t index;           /* records yielded */
+  bool seen;                /* a top-level value (good or bad) was read */
   /* a failure of the source, reported once reading reaches it */
-  int src_code;            /* MM_OK or the status */
-  char src_msg[160];       /* its message */
+  int src_code;      /* MM_OK or the status */
+  char src_msg[160]; /* its message */
   /* parsing */
-  mm_json_doc *doc;        /* reused for every record */
-  mm_json_options opt;     /* the caller's, copied */
-  size_t max_record;       /* bytes of one record */
+  mm_json_doc *doc;    /* reused for every record */
+  mm_json_options opt; /* the caller's, copied */
+  size_t max_record;   /* bytes of one record */
 };
 
 /* ---- raw input --------------------------------------------------------------- */
@@ -138,8 +138,10 @@ static void refill_zin(mm_json_reader *r) {
   if (r->zs.avail_in) memmove(r->zin, r->zs.next_in, r->zs.avail_in);
   r->zs.next_in = r->zin;
   ssize_t got = raw_read(r, r->zin + r->zs.avail_in, MM_JSON_READ_CHUNK - r->zs.avail_in);
-  if (got <= 0) r->raw_eof = true;
-  else r->zs.avail_in += (uInt)got;
+  if (got <= 0)
+    r->raw_eof = true;
+  else
+    r->zs.avail_in += (uInt)got;
 }
 
 /* After a member ended: another member, the clean end, or garbage. */
@@ -357,10 +359,10 @@ static unsigned struct_mask(const uint8_t *s, size_t n) {
   if (n == 16) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
     __m128i y = _mm_or_si128(x, _mm_set1_epi8(0x20));
-    __m128i br = _mm_or_si128(_mm_cmpeq_epi8(y, _mm_set1_epi8('{')),
-                              _mm_cmpeq_epi8(y, _mm_set1_epi8('}')));
-    __m128i q = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                             _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+    __m128i br =
+        _mm_or_si128(_mm_cmpeq_epi8(y, _mm_set1_epi8('{')), _mm_cmpeq_epi8(y, _mm_set1_epi8('}')));
+    __m128i q =
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
     return (unsigned)_mm_movemask_epi8(_mm_or_si128(br, q));
   }
 #endif
@@ -387,8 +389,10 @@ static int scan_structural(mm_json_reader *r, uint64_t from, uint32_t depth, uin
         uint8_t c = p[k];
         if (at + k < skip_to) continue;
         if (in_str) {
-          if (c == '\\') skip_to = at + k + 2;
-          else if (c == '"' && (in_str = false, depth == 0)) return *end = at + k + 1, MM_OK;
+          if (c == '\\')
+            skip_to = at + k + 2;
+          else if (c == '"' && (in_str = false, depth == 0))
+            return *end = at + k + 1, MM_OK;
         } else if (c == '"') {
           in_str = true;
         } else if (c == '[' || c == '{') {
@@ -435,8 +439,10 @@ static int scan_line(mm_json_reader *r, uint64_t from, uint64_t *end, bool *nl) 
   uint64_t at = from;
   for (;;) {
     const uint8_t *p = at_ptr(r, at), *q = memchr(p, '\n', (size_t)(avail_end(r) - at));
-    if (q) at += (uint64_t)(q - p);
-    else at = avail_end(r);
+    if (q)
+      at += (uint64_t)(q - p);
+    else
+      at = avail_end(r);
     if (at - from > r->max_record) return *end = at, MM_ELIMIT;
     if (q) return *end = at, *nl = true, MM_OK;
     if (!fill(r)) return *end = at, *nl = false, MM_OK;
@@ -450,8 +456,8 @@ static int yield(mm_json_reader *r, uint64_t end, mm_json_record *rec, mm_error 
   uint64_t start = r->pos, line = r->line, col = start - r->line_start + 1;
   mm_error e;
   e.line = 0, e.path[0] = e.msg[0] = '\0'; /* what the parser may leave unset */
-  int rc = mm_json_doc_parse(r->doc, (const char *)at_ptr(r, start), (size_t)(end - start),
-                             &r->opt, &e);
+  int rc =
+      mm_json_doc_parse(r->doc, (const char *)at_ptr(r, start), (size_t)(end - start), &r->opt, &e);
   consume(r, end);
   r->seen = true;
   if (rc) {
@@ -525,7 +531,8 @@ static int yield_value(mm_json_reader *r, mm_json_record *rec, mm_error *err, bo
   int rc = scan_value(r, r->pos, &end);
   if (rc == MM_ELIMIT) return record_too_large(r, err);
   if (rc == MM_EOF) {
-    if (fatal_eof || r->src_code) return fail_end(r, err, MM_ETRUNC, "truncated value at end of input");
+    if (fatal_eof || r->src_code)
+      return fail_end(r, err, MM_ETRUNC, "truncated value at end of input");
     end = avail_end(r); /* a scalar, or the parser says what is wrong */
   }
   return yield(r, end, rec, err);
@@ -567,7 +574,8 @@ static int close_wrapper(mm_json_reader *r, mm_error *err) {
   uint64_t end;
   int rc = scan_structural(r, r->pos, 1, &end);
   if (rc == MM_ELIMIT) return record_too_large(r, err);
-  if (rc == MM_EOF) return fail_end(r, err, MM_ETRUNC, "truncated: the Records object is not closed");
+  if (rc == MM_EOF)
+    return fail_end(r, err, MM_ETRUNC, "truncated: the Records object is not closed");
   consume(r, end);
   r->st = ST_TOP;
   return AGAIN;
@@ -586,8 +594,10 @@ static int step_array(mm_json_reader *r, mm_json_record *rec, mm_error *err) {
   if (!r->first) {
     if (c != ',') return fail_end(r, err, MM_ESYNTAX, "',' or ']' expected between records");
     consume(r, r->pos + 1);
-    if (!skip_ws(r, false)) return fail_end(r, err, MM_ETRUNC, "truncated: the array is not closed");
-    if (*at_ptr(r, r->pos) == ']') return fail_end(r, err, MM_ESYNTAX, "trailing comma in the array");
+    if (!skip_ws(r, false))
+      return fail_end(r, err, MM_ETRUNC, "truncated: the array is not closed");
+    if (*at_ptr(r, r->pos) == ']')
+      return fail_end(r, err, MM_ESYNTAX, "trailing comma in the array");
   }
   r->first = false;
   return yield_value(r, rec, err, true);
@@ -612,8 +622,8 @@ static mm_json_reader *reader_new(src_kind kind, mm_json_stream_mode mode,
   return r;
 }
 
-mm_json_reader *mm_json_reader_open_fd(int fd, mm_json_stream_mode mode,
-                                       const mm_json_options *opt, mm_error *err) {
+mm_json_reader *mm_json_reader_open_fd(int fd, mm_json_stream_mode mode, const mm_json_options *opt,
+                                       mm_error *err) {
   if (fd < 0) {
     mm_error_set(err, MM_EINVAL, "invalid file descriptor");
     return NULL;
@@ -631,8 +641,10 @@ mm_json_reader *mm_json_reader_open_path(const char *path, mm_json_stream_mode m
     return NULL;
   }
   mm_json_reader *r = mm_json_reader_open_fd(fd, mode, opt, err);
-  if (!r) close(fd);
-  else r->own_fd = true;
+  if (!r)
+    close(fd);
+  else
+    r->own_fd = true;
   return r;
 }
 
@@ -670,10 +682,18 @@ int mm_json_reader_next(mm_json_reader *r, mm_json_record *rec, mm_error *err) {
   }
   while (rc == AGAIN) {
     switch (r->st) {
-    case ST_LINES: rc = step_line(r, rec, err); break;
-    case ST_TOP: rc = step_top(r, rec, err); break;
-    case ST_ARRAY: rc = step_array(r, rec, err); break;
-    default: rc = MM_EOF; break;
+      case ST_LINES:
+        rc = step_line(r, rec, err);
+        break;
+      case ST_TOP:
+        rc = step_top(r, rec, err);
+        break;
+      case ST_ARRAY:
+        rc = step_array(r, rec, err);
+        break;
+      default:
+        rc = MM_EOF;
+        break;
     }
   }
   return rc;

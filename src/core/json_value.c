@@ -19,7 +19,7 @@ mm_json_type mm_json_type_of(const mm_json_value *v) {
 }
 
 const char *mm_json_type_name(mm_json_type t) {
-  static const char *const names[] = {"invalid", "null",   "boolean", "number",
+  static const char *const names[] = {"invalid", "null",  "boolean", "number",
                                       "string",  "array", "object"};
   return (unsigned)t < MM_ARRAY_LEN(names) ? names[t] : "invalid";
 }
@@ -39,9 +39,7 @@ size_t mm_json_len(const mm_json_value *v) {
   return (t == MM_JSON_STRING || t >= MM_JSON_ARRAY) ? mm__json_len(v) : 0;
 }
 
-const char *mm_json_str(const mm_json_value *v) {
-  return mm_json_is_string(v) ? v->uni.str : NULL;
-}
+const char *mm_json_str(const mm_json_value *v) { return mm_json_is_string(v) ? v->uni.str : NULL; }
 
 mm_str mm_json_get_str(const mm_json_value *v) {
   if (!mm_json_is_string(v)) return (mm_str){NULL, 0};
@@ -95,8 +93,7 @@ const mm_json_value *mm_json_at(const mm_json_value *array, size_t index) {
   return e;
 }
 
-static const mm_json_value *lookup_indexed(const mm_json_value *obj, const char *key,
-                                           size_t len) {
+static const mm_json_value *lookup_indexed(const mm_json_value *obj, const char *key, size_t len) {
   const mm__json_index *ix = obj->uni.idx;
   size_t h = (size_t)mm_hash(key, len, ix->seed) & ix->mask;
   for (; ix->slots[h]; h = (h + 1) & ix->mask) {

@@ -33,9 +33,9 @@ static size_t plain_run(const uint8_t *s, size_t len) {
 #ifdef __SSE2__
   for (; i + 16 <= len; i += 16) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                                          _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                             _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+    __m128i m = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+        _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
     unsigned bits = (unsigned)_mm_movemask_epi8(m);
     if (bits) return i + (size_t)__builtin_ctz(bits);
   }
@@ -65,8 +65,8 @@ static size_t utf8_len(const uint8_t *s, size_t n) {
 /* The escape for ASCII byte c (a control character, '"' or '\\'). */
 static size_t escape_ascii(uint8_t c, char e[6]) {
   static const char hex[] = "0123456789abcdef";
-  static const char short_form[32] = {['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n',
-                                      ['\r'] = 'r', ['\t'] = 't'};
+  static const char short_form[32] = {
+      ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
   e[0] = '\\';
   if (c == '"' || c == '\\') return e[1] = (char)c, 2;
   if (short_form[c]) return e[1] = short_form[c], 2;
@@ -138,7 +138,7 @@ typedef struct frame {
 static void newline_indent(mm_buf *out, size_t level) {
   static const char spaces[] = "                                ";
   mm_buf_putc(out, '\n');
-  for (size_t n = level * 2; n; ) {
+  for (size_t n = level * 2; n;) {
     size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
     mm_buf_append(out, spaces, k);
     n -= k;
@@ -147,14 +147,23 @@ static void newline_indent(mm_buf *out, size_t level) {
 
 static void write_scalar(mm_buf *out, const mm_json_value *v) {
   switch (mm__json_type(v)) {
-  case MM_JSON_NULL: mm_buf_append(out, "null", 4); break;
-  case MM_JSON_BOOL:
-    if (v->tag & MM__JSON_TRUE) mm_buf_append(out, "true", 4);
-    else mm_buf_append(out, "false", 5);
-    break;
-  case MM_JSON_NUMBER: mm_buf_append(out, v->uni.str, mm__json_len(v)); break;
-  case MM_JSON_STRING: mm_json_append_string(out, v->uni.str, mm__json_len(v)); break;
-  default: break;
+    case MM_JSON_NULL:
+      mm_buf_append(out, "null", 4);
+      break;
+    case MM_JSON_BOOL:
+      if (v->tag & MM__JSON_TRUE)
+        mm_buf_append(out, "true", 4);
+      else
+        mm_buf_append(out, "false", 5);
+      break;
+    case MM_JSON_NUMBER:
+      mm_buf_append(out, v->uni.str, mm__json_len(v));
+      break;
+    case MM_JSON_STRING:
+      mm_json_append_string(out, v->uni.str, mm__json_len(v));
+      break;
+    default:
+      break;
   }
 }
 
@@ -226,8 +235,10 @@ int mm_json_write(mm_buf *out, const mm_json_value *v, unsigned flags) {
 
 static bool bit_get(const uint64_t *bits, uint32_t i) { return (bits[i / 64] >> (i % 64)) & 1; }
 static void bit_set(uint64_t *bits, uint32_t i, bool on) {
-  if (on) bits[i / 64] |= (uint64_t)1 << (i % 64);
-  else bits[i / 64] &= ~((uint64_t)1 << (i % 64));
+  if (on)
+    bits[i / 64] |= (uint64_t)1 << (i % 64);
+  else
+    bits[i / 64] &= ~((uint64_t)1 << (i % 64));
 }
 
 void mm_json_writer_init(mm_json_writer *w, mm_buf *out, unsigned flags) {

@@ -28,16 +28,12 @@ void mm_log_configure(mm_log_level level, bool json) {
   log_config.json = json;
 }
 
-bool mm_log_enabled(mm_log_level level) {
-  return level >= log_config.level && level < MM_LOG_OFF;
-}
+bool mm_log_enabled(mm_log_level level) { return level >= log_config.level && level < MM_LOG_OFF; }
 
-static void format_json(mm_buf *line, mm_log_level level, const char *component,
-                        const char *msg) {
+static void format_json(mm_buf *line, mm_log_level level, const char *component, const char *msg) {
   char now[MM_TIME_FORMAT_MAX];
   mm_time_format(mm_time_now(), MM_TIME_RFC3339_MS, now, sizeof(now));
-  mm_buf_printf(line, "{\"time\":\"%s\",\"level\":\"%s\",\"component\":", now,
-                level_names[level]);
+  mm_buf_printf(line, "{\"time\":\"%s\",\"level\":\"%s\",\"component\":", now, level_names[level]);
   mm_json_append_string(line, component, strlen(component));
   mm_buf_puts(line, ",\"msg\":");
   mm_json_append_string(line, msg, strlen(msg));
@@ -53,8 +49,10 @@ void mm_log(mm_log_level level, const char *component, const char *fmt, ...) {
   va_end(ap);
   if (!component) component = "mamori";
   mm_buf line = MM_BUF_INIT;
-  if (log_config.json) format_json(&line, level, component, msg);
-  else mm_buf_printf(&line, "mamori: %s: %s: %s\n", level_names[level], component, msg);
+  if (log_config.json)
+    format_json(&line, level, component, msg);
+  else
+    mm_buf_printf(&line, "mamori: %s: %s: %s\n", level_names[level], component, msg);
   if (!line.oom && write(STDERR_FILENO, line.ptr, line.len) < 0) {
     /* Nowhere left to report a failed write to stderr. */
   }

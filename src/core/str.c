@@ -9,9 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-bool mm_str_ieq(mm_str a, mm_str b) {
-  return a.len == b.len && mm_str_icmp(a, b) == 0;
-}
+bool mm_str_ieq(mm_str a, mm_str b) { return a.len == b.len && mm_str_icmp(a, b) == 0; }
 
 int mm_str_icmp(mm_str a, mm_str b) {
   size_t n = a.len < b.len ? a.len : b.len;
@@ -28,8 +26,7 @@ bool mm_str_has_prefix(mm_str s, mm_str prefix) {
 }
 
 bool mm_str_has_suffix(mm_str s, mm_str suffix) {
-  return s.len >= suffix.len &&
-         memcmp(s.ptr + s.len - suffix.len, suffix.ptr, suffix.len) == 0;
+  return s.len >= suffix.len && memcmp(s.ptr + s.len - suffix.len, suffix.ptr, suffix.len) == 0;
 }
 
 int mm_buf_reserve(mm_buf *b, size_t extra) {

@@ -82,10 +82,14 @@ static void summarize_number(mm_buf *s, const mm_json_value *n) {
   int64_t i;
   uint64_t u;
   double d;
-  if (mm_json_get_int64(n, &i) == MM_OK) mm_buf_printf(s, " int64=%lld", (long long)i);
-  else mm_buf_puts(s, " int64=ERANGE");
-  if (mm_json_get_uint64(n, &u) == MM_OK) mm_buf_printf(s, " uint64=%llu", (unsigned long long)u);
-  else mm_buf_puts(s, " uint64=ERANGE");
+  if (mm_json_get_int64(n, &i) == MM_OK)
+    mm_buf_printf(s, " int64=%lld", (long long)i);
+  else
+    mm_buf_puts(s, " int64=ERANGE");
+  if (mm_json_get_uint64(n, &u) == MM_OK)
+    mm_buf_printf(s, " uint64=%llu", (unsigned long long)u);
+  else
+    mm_buf_puts(s, " uint64=ERANGE");
   int rc = mm_json_get_double(n, &d);
   mm_buf_printf(s, " double=%s%.17g", rc == MM_ERANGE ? "ERANGE:" : "", d);
 }
@@ -125,8 +129,10 @@ static void check_reader(const char *text, size_t len, const mm_json_value *root
       CHECK(err.line >= 1 && err.column >= 1, "reader error without position: %s", err.msg);
     }
   }
-  if (root) CHECK(values == 1 && errors == 0, "reader: %d values, %d errors", values, errors);
-  else CHECK(errors >= 1, "reader accepted what the parser rejects");
+  if (root)
+    CHECK(values == 1 && errors == 0, "reader: %d values, %d errors", values, errors);
+  else
+    CHECK(errors >= 1, "reader accepted what the parser rejects");
   mm_json_reader_close(r);
 }
 
@@ -184,8 +190,11 @@ int main(int argc, char **argv) {
   mm_error_clear(&err);
   mm_json_doc *doc = mm_json_parse(text, len, NULL, &err);
   char msg[512];
-  if (doc) printf("%s: accepted\n", name);
-  else printf("%s: rejected (%s) %s\n", name, mm_status_name(err.code), mm_error_format(&err, msg, sizeof(msg)));
+  if (doc)
+    printf("%s: accepted\n", name);
+  else
+    printf("%s: rejected (%s) %s\n", name, mm_status_name(err.code),
+           mm_error_format(&err, msg, sizeof(msg)));
   CHECK(!doc == !accept, "expected %s", accept ? "accept" : "reject");
   if (doc && accept) check_accepted(text, len, mm_json_doc_root(doc), sum);
   if (!doc) {

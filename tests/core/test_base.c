@@ -82,8 +82,7 @@ TEST(map_put_get_replace_grow) {
     ASSERT_EQ(mm_map_put(&m, mm_str_from(keys[i]), (void *)(intptr_t)(i + 1), NULL), MM_OK);
   }
   ASSERT_EQ(m.count, 5000);
-  for (int i = 0; i < 5000; i++)
-    ASSERT_EQ((intptr_t)mm_map_get(&m, mm_str_from(keys[i])), i + 1);
+  for (int i = 0; i < 5000; i++) ASSERT_EQ((intptr_t)mm_map_get(&m, mm_str_from(keys[i])), i + 1);
   void *old;
   ASSERT_EQ(mm_map_put(&m, MM_STR("k7"), (void *)(intptr_t)99, &old), MM_OK);
   ASSERT_EQ((intptr_t)old, 8);

@@ -28,7 +28,6 @@ static bool gmatch(const char *pattern, const char *text, unsigned flags) {
   return hit;
 }
 
-
 /* flags column: "-" or a comma list of names. */
 static unsigned parse_flags(const char *s) {
   static const struct {

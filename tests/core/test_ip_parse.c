@@ -439,7 +439,6 @@ TEST(ranges_parse) {
 
 /* ---- randomized ------------------------------------------------------------- */
 
-
 /* Random IPv6 bytes with many zero groups, so "::" placement is exercised. */
 static void random_v6(uint8_t b[16]) {
   uint64_t zeros = mm_test_rng();

@@ -342,7 +342,6 @@ TEST(adjacent_equal_values_merge_and_memory_is_counted) {
 
 /* ---- randomized cross-check against a brute-force model -------------------- */
 
-
 typedef struct key {
   uint64_t hi, lo;
 } key; /* an address as a number */
@@ -396,7 +395,8 @@ static void model_add(model *m, const mm_ip_addr *first, const mm_ip_addr *last,
 /* An address near `base` (the cluster where entries overlap a lot). */
 static mm_ip_addr random_addr(int family, bool mapped, uint32_t spread) {
   if (family == MM_IP_V4) {
-    uint32_t v = mm_test_rng() % 8 == 0 ? (uint32_t)mm_test_rng() : 0x0a000000u + (uint32_t)(mm_test_rng() % spread);
+    uint32_t v = mm_test_rng() % 8 == 0 ? (uint32_t)mm_test_rng()
+                                        : 0x0a000000u + (uint32_t)(mm_test_rng() % spread);
     mm_ip_addr a = mm_ip_from_v4(v);
     if (!mapped) return a;
     uint8_t b[16] = {[10] = 0xff, [11] = 0xff};
@@ -424,12 +424,14 @@ static void random_entry(mm_ipset_builder *b, model *m, uint32_t spread) {
     z = a;
     unsigned i = a.family == MM_IP_V4 ? 3 : 15;
     z.bytes[i] = (uint8_t)(a.bytes[i] + mm_test_rng() % (256u - a.bytes[i]));
-    if (mm_test_rng() % 2) z.bytes[i - 1] = (uint8_t)(a.bytes[i - 1] + mm_test_rng() % (256u - a.bytes[i - 1]));
+    if (mm_test_rng() % 2)
+      z.bytes[i - 1] = (uint8_t)(a.bytes[i - 1] + mm_test_rng() % (256u - a.bytes[i - 1]));
     ASSERT_EQ(mm_ipset_add_range(b, &a, &z, value, NULL), MM_OK);
     model_add(m, &a, &z, value);
     return;
   }
-  unsigned len = mm_test_rng() % 16 == 0 ? (unsigned)(mm_test_rng() % (width + 1)) : width - (unsigned)(mm_test_rng() % 14);
+  unsigned len = mm_test_rng() % 16 == 0 ? (unsigned)(mm_test_rng() % (width + 1))
+                                         : width - (unsigned)(mm_test_rng() % 14);
   if (a.family == MM_IP_V6 && mapped) len = 96 + (unsigned)(mm_test_rng() % 33);
   if (family == MM_IP_V6 && mm_test_rng() % 32 == 0) { /* ::/len around ::ffff:0:0/96 */
     memset(a.bytes, 0, 16);

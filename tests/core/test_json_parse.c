@@ -32,7 +32,8 @@ static int parse_fail(const char *text, size_t len, const mm_json_options *opt, 
 }
 
 TEST(types_and_accessors) {
-  mm_json_doc *d = parse("{\"a\":1,\"b\":[true,false,null],\"c\":\"x\\u00e9y\",\"d\":-1.5e3,\"e\":{}}");
+  mm_json_doc *d =
+      parse("{\"a\":1,\"b\":[true,false,null],\"c\":\"x\\u00e9y\",\"d\":-1.5e3,\"e\":{}}");
   ASSERT_TRUE(d != NULL);
   const mm_json_value *r = mm_json_doc_root(d);
   ASSERT_EQ(mm_json_type_of(r), MM_JSON_OBJECT);
@@ -66,7 +67,8 @@ TEST(types_and_accessors) {
   while (mm_json_iter_next(&it, &k, &v)) ASSERT_EQ_STR(mm_json_str(k), order[i++]);
   ASSERT_EQ(i, 5);
   it = mm_json_iter_init(b);
-  for (i = 0; mm_json_iter_next(&it, &k, &v); i++) ASSERT_TRUE(k == NULL && v == mm_json_at(b, (size_t)i));
+  for (i = 0; mm_json_iter_next(&it, &k, &v); i++)
+    ASSERT_TRUE(k == NULL && v == mm_json_at(b, (size_t)i));
   ASSERT_EQ(i, 3);
   mm_json_doc_free(d);
 }
@@ -103,7 +105,8 @@ TEST(scalars_at_top_level) {
 /* ---- strings ------------------------------------------------------------------ */
 
 TEST(every_escape) {
-  mm_json_doc *d = parse("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\", \"\\u0041\\u00e9\\u20AC\\ud83d\\ude00\", \"a\\u0000b\"]");
+  mm_json_doc *d = parse(
+      "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\", \"\\u0041\\u00e9\\u20AC\\ud83d\\ude00\", \"a\\u0000b\"]");
   ASSERT_TRUE(d != NULL);
   const mm_json_value *r = mm_json_doc_root(d);
   ASSERT_EQ_MEM(mm_json_str(mm_json_at(r, 0)), mm_json_len(mm_json_at(r, 0)), "\"\\/\b\f\n\r\t");
@@ -144,7 +147,9 @@ TEST(lone_surrogates_become_replacement_or_fail) {
   const mm_json_value *r = mm_json_doc_root(d);
   ASSERT_EQ_STR(mm_json_str(mm_json_at(r, 0)), "\xef\xbf\xbd");
   ASSERT_EQ_STR(mm_json_str(mm_json_at(r, 1)), "\xef\xbf\xbdx");
-  ASSERT_EQ_STR(mm_json_str(mm_json_at(r, 2)), "\xef\xbf\xbd" "A");
+  ASSERT_EQ_STR(mm_json_str(mm_json_at(r, 2)),
+                "\xef\xbf\xbd"
+                "A");
   ASSERT_EQ_STR(mm_json_str(mm_json_at(r, 3)), "\xef\xbf\xbd\xef\xbf\xbd");
   mm_json_doc_free(d);
   mm_json_options opt = {.flags = MM_JSON_REJECT_LONE_SURROGATES};
@@ -168,9 +173,10 @@ TEST(bad_escapes) {
 /* ---- UTF-8 (RFC 8259 8.1, Unicode table 3-7) ---------------------------------------- */
 
 TEST(utf8_valid_sequences) {
-  const char *ok[] = {"\"\xc2\x80\"", "\"\xdf\xbf\"", "\"\xe0\xa0\x80\"", "\"\xed\x9f\xbf\"",
-                      "\"\xee\x80\x80\"", "\"\xef\xbf\xbf\"", "\"\xf0\x90\x80\x80\"",
-                      "\"\xf4\x8f\xbf\xbf\"", "\"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\""};
+  const char *ok[] = {
+      "\"\xc2\x80\"",         "\"\xdf\xbf\"",         "\"\xe0\xa0\x80\"",
+      "\"\xed\x9f\xbf\"",     "\"\xee\x80\x80\"",     "\"\xef\xbf\xbf\"",
+      "\"\xf0\x90\x80\x80\"", "\"\xf4\x8f\xbf\xbf\"", "\"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\""};
   for (size_t i = 0; i < MM_ARRAY_LEN(ok); i++) {
     mm_json_doc *d = parse(ok[i]);
     ASSERT_TRUE(d != NULL);
@@ -179,17 +185,20 @@ TEST(utf8_valid_sequences) {
 }
 
 TEST(utf8_invalid_sequences_located) {
-  struct { const char *text; uint32_t column; } bad[] = {
-      {"[\"ab\xc0\xaf\"]", 5},         /* overlong '/' */
-      {"[\"\xc1\xbf\"]", 3},           /* overlong */
-      {"[\"\xe0\x80\xaf\"]", 3},       /* overlong 3-byte */
-      {"[\"\xf0\x80\x80\xaf\"]", 3},   /* overlong 4-byte */
-      {"[\"x\xed\xa0\x80\"]", 4},      /* UTF-8-encoded surrogate D800 */
-      {"[\"\xed\xbf\xbf\"]", 3},       /* surrogate DFFF */
-      {"[\"\xf4\x90\x80\x80\"]", 3},   /* > U+10FFFF */
+  struct {
+    const char *text;
+    uint32_t column;
+  } bad[] = {
+      {"[\"ab\xc0\xaf\"]", 5},       /* overlong '/' */
+      {"[\"\xc1\xbf\"]", 3},         /* overlong */
+      {"[\"\xe0\x80\xaf\"]", 3},     /* overlong 3-byte */
+      {"[\"\xf0\x80\x80\xaf\"]", 3}, /* overlong 4-byte */
+      {"[\"x\xed\xa0\x80\"]", 4},    /* UTF-8-encoded surrogate D800 */
+      {"[\"\xed\xbf\xbf\"]", 3},     /* surrogate DFFF */
+      {"[\"\xf4\x90\x80\x80\"]", 3}, /* > U+10FFFF */
       {"[\"\xf5\x80\x80\x80\"]", 3},
-      {"[\"\x80\"]", 3},               /* lone continuation */
-      {"[\"\xc3\"]", 3},               /* truncated before the quote */
+      {"[\"\x80\"]", 3}, /* lone continuation */
+      {"[\"\xc3\"]", 3}, /* truncated before the quote */
       {"[\"\xe2\x82\"]", 3},
       {"[\"\xfe\"]", 3},
       {"[\"\xff\"]", 3},
@@ -200,14 +209,18 @@ TEST(utf8_invalid_sequences_located) {
     ASSERT_EQ(parse_fail(bad[i].text, strlen(bad[i].text), NULL, &err), MM_EUTF8);
     ASSERT_EQ(err.column, bad[i].column);
   }
-  ASSERT_EQ(parse_fail("\"\xe2\x82", 3, NULL, &err), MM_EUTF8); /* truncated at the end */
+  ASSERT_EQ(parse_fail("\"\xe2\x82", 3, NULL, &err), MM_EUTF8);   /* truncated at the end */
   ASSERT_EQ(parse_fail("[\xc3\xa9]", 4, NULL, &err), MM_ESYNTAX); /* non-ASCII outside strings */
 }
 
 /* ---- errors: code, line, column ------------------------------------------------------ */
 
 TEST(error_positions) {
-  struct { const char *text; int code; uint32_t line, column; } cases[] = {
+  struct {
+    const char *text;
+    int code;
+    uint32_t line, column;
+  } cases[] = {
       {"{\n  \"a\": 1,\n  \"b\" 2\n}", MM_ESYNTAX, 3, 7},
       {"[1,]", MM_ESYNTAX, 1, 4},
       {"[1 2]", MM_ESYNTAX, 1, 4},
@@ -276,7 +289,8 @@ TEST(whitespace_runs_of_every_length) {
   for (int i = 0; i < 60; i++) {
     mm_buf_printf(&b, "%s", i ? "," : "");
     for (int k = 0; k < (i * 7) % 41; k++) mm_buf_putc(&b, blanks[(i + k) % 4]);
-    mm_buf_printf(&b, "\"k%d\"%*s:%*s[%*s%d%*s]", i, i % 3, "", i % 5, "", i % 17, "", i, i % 19, "");
+    mm_buf_printf(&b, "\"k%d\"%*s:%*s[%*s%d%*s]", i, i % 3, "", i % 5, "", i % 17, "", i, i % 19,
+                  "");
   }
   for (int k = 0; k < 33; k++) mm_buf_putc(&b, blanks[k % 4]);
   mm_buf_puts(&b, "}\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n");
@@ -376,9 +390,10 @@ TEST(size_limit_per_call) {
 static const mm_json_value *first(mm_json_doc *d) { return mm_json_at(mm_json_doc_root(d), 0); }
 
 TEST(integers_exact_at_the_edges) {
-  mm_json_doc *d = parse("[-9223372036854775808, 9223372036854775807, 9223372036854775808,"
-                         " 18446744073709551615, 18446744073709551616, -9223372036854775809,"
-                         " 9007199254740993, 0, -0, 12345678901234567890123]");
+  mm_json_doc *d = parse(
+      "[-9223372036854775808, 9223372036854775807, 9223372036854775808,"
+      " 18446744073709551615, 18446744073709551616, -9223372036854775809,"
+      " 9007199254740993, 0, -0, 12345678901234567890123]");
   const mm_json_value *r = mm_json_doc_root(d);
   int64_t i;
   uint64_t u;
@@ -415,7 +430,11 @@ TEST(integers_exact_at_the_edges) {
 }
 
 TEST(doubles_and_range) {
-  struct { const char *text; double want; int rc; } cases[] = {
+  struct {
+    const char *text;
+    double want;
+    int rc;
+  } cases[] = {
       {"[0.1]", 0.1, MM_OK},
       {"[-0.0]", -0.0, MM_OK},
       {"[1e22]", 1e22, MM_OK},
@@ -458,10 +477,13 @@ TEST(doubles_agree_with_strtod) {
     unsigned digits = 1 + (unsigned)(seed % 20), frac = (unsigned)((seed >> 8) % 4);
     int exp = (int)((seed >> 16) % 700) - 350;
     uint64_t mant = (seed >> 20) % 10000000000000000000ull;
-    int len = snprintf(text, sizeof(text), "%s%llu", (seed >> 63) ? "-" : "",
-                       (unsigned long long)(mant % (digits >= 19 ? UINT64_MAX : 1ull << (3 * digits))));
-    if (frac == 1) len += snprintf(text + len, sizeof(text) - (size_t)len, ".%u", (unsigned)(seed >> 40) % 1000);
-    if (frac >= 2) len += snprintf(text + len, sizeof(text) - (size_t)len, "e%d", exp / (frac == 2 ? 10 : 1));
+    int len =
+        snprintf(text, sizeof(text), "%s%llu", (seed >> 63) ? "-" : "",
+                 (unsigned long long)(mant % (digits >= 19 ? UINT64_MAX : 1ull << (3 * digits))));
+    if (frac == 1)
+      len += snprintf(text + len, sizeof(text) - (size_t)len, ".%u", (unsigned)(seed >> 40) % 1000);
+    if (frac >= 2)
+      len += snprintf(text + len, sizeof(text) - (size_t)len, "e%d", exp / (frac == 2 ? 10 : 1));
     mm_error err;
     mm_json_doc *d = mm_json_parse(text, (size_t)len, NULL, &err);
     ASSERT_TRUE(d != NULL);
@@ -641,7 +663,8 @@ TEST(equality_is_deep_and_exact) {
   ASSERT_FALSE(mm_json_equal(mm_json_doc_root(a), mm_json_doc_root(e)));
   ASSERT_FALSE(mm_json_equal(mm_json_doc_root(a), mm_json_doc_root(f)));
   ASSERT_FALSE(mm_json_equal(mm_json_doc_root(a), NULL));
-  mm_json_doc_free(a), mm_json_doc_free(b), mm_json_doc_free(c), mm_json_doc_free(e), mm_json_doc_free(f);
+  mm_json_doc_free(a), mm_json_doc_free(b), mm_json_doc_free(c), mm_json_doc_free(e),
+      mm_json_doc_free(f);
 }
 
 static const char fault_doc[] =
@@ -656,8 +679,10 @@ TEST(parse_survives_allocation_failures) {
   FAULT_LOOP({
     mm_error err;
     mm_json_doc *d = mm_json_parse(fault_doc, sizeof(fault_doc) - 1, NULL, &err);
-    if (d) ASSERT_EQ(mm_json_len(mm_json_get(mm_json_doc_root(d), "dense")), 38);
-    else ASSERT_EQ(err.code, MM_ENOMEM);
+    if (d)
+      ASSERT_EQ(mm_json_len(mm_json_get(mm_json_doc_root(d), "dense")), 38);
+    else
+      ASSERT_EQ(err.code, MM_ENOMEM);
     mm_json_doc_free(d);
   });
   FAULT_LOOP({

@@ -147,10 +147,11 @@ TEST(auto_mode_shapes) {
   EXPECT(" [ {\"a\":1} ,\n {\"b\":[2]} ] ", MM_JSON_STREAM_AUTO,
          "ok 1:4@3 #0 {\"a\":1}\nok 2:2@14 #1 {\"b\":[2]}\neof");
   EXPECT("[]", MM_JSON_STREAM_AUTO, "eof");
-  EXPECT("[[1],[2]] [3]", MM_JSON_STREAM_AUTO, "ok 1:2@1 #0 [1]\nok 1:6@5 #1 [2]\nok 1:12@11 #2 3\neof");
+  EXPECT("[[1],[2]] [3]", MM_JSON_STREAM_AUTO,
+         "ok 1:2@1 #0 [1]\nok 1:6@5 #1 [2]\nok 1:12@11 #2 3\neof");
   /* whitespace inside the wrapper's opening; members after the array */
-  EXPECT("{ \"Records\" :\n[1, \"]\"] , \"x\": {\"y\": \"}\"}}\n{\"Records\":[true]}", MM_JSON_STREAM_AUTO,
-         "ok 2:2@15 #0 1\nok 2:5@18 #1 \"]\"\nok 3:13@54 #2 true\neof");
+  EXPECT("{ \"Records\" :\n[1, \"]\"] , \"x\": {\"y\": \"}\"}}\n{\"Records\":[true]}",
+         MM_JSON_STREAM_AUTO, "ok 2:2@15 #0 1\nok 2:5@18 #1 \"]\"\nok 3:13@54 #2 true\neof");
   /* an object that is not a wrapper, pretty-printed: one document */
   EXPECT("{\n  \"Recordz\": [1]\n}\n", MM_JSON_STREAM_AUTO, "ok 1:1@0 #0 {\"Recordz\":[1]}\neof");
   /* a sequence of values, pretty or not */
@@ -196,11 +197,14 @@ TEST(array_errors_continue_or_stop) {
 
 TEST(record_limit) {
   mm_json_options opt = {.max_record = 40};
-  const char *lines = "{\"a\":1}\n{\"long\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"b\":2}\n";
+  const char *lines =
+      "{\"a\":1}\n{\"long\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"b\":2}\n";
   expect_mem(lines, strlen(lines), MM_JSON_STREAM_LINES, &opt,
              "ok 1:1@0 #0 {\"a\":1}\nerr ELIMIT 2:1\nok 3:1@68 #1 {\"b\":2}\neof");
-  const char *recs = "[{\"a\":1},{\"long\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},{\"b\":2}]";
-  expect_mem(recs, strlen(recs), MM_JSON_STREAM_AUTO, &opt, "ok 1:2@1 #0 {\"a\":1}\nerr ELIMIT 1:10\neof");
+  const char *recs =
+      "[{\"a\":1},{\"long\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},{\"b\":2}]";
+  expect_mem(recs, strlen(recs), MM_JSON_STREAM_AUTO, &opt,
+             "ok 1:2@1 #0 {\"a\":1}\nerr ELIMIT 1:10\neof");
 }
 
 /* ---- gzip ------------------------------------------------------------------------------ */
@@ -226,7 +230,8 @@ TEST(gzip_single_and_concatenated_members) {
 TEST(gzip_damage_is_reported_after_the_good_records) {
   char text[4096];
   size_t len = 0;
-  for (int i = 0; i < 100; i++) len += (size_t)snprintf(text + len, sizeof(text) - len, "{\"n\":%d}\n", i);
+  for (int i = 0; i < 100; i++)
+    len += (size_t)snprintf(text + len, sizeof(text) - len, "{\"n\":%d}\n", i);
   unsigned char gz[4096], bad[4200];
   size_t n = gzip(text, len, gz, sizeof(gz));
   mm_error err;
@@ -368,7 +373,8 @@ TEST(pipe_like_stdin) {
 
 TEST(open_failures) {
   mm_error err;
-  ASSERT_TRUE(mm_json_reader_open_path("data/json/does-not-exist.json", MM_JSON_STREAM_AUTO, NULL, &err) == NULL);
+  ASSERT_TRUE(mm_json_reader_open_path("data/json/does-not-exist.json", MM_JSON_STREAM_AUTO, NULL,
+                                       &err) == NULL);
   ASSERT_EQ(err.code, MM_EIO);
   ASSERT_TRUE(mm_json_reader_open_fd(-1, MM_JSON_STREAM_AUTO, NULL, &err) == NULL);
   ASSERT_TRUE(mm_json_reader_open_file(NULL, MM_JSON_STREAM_AUTO, NULL, &err) == NULL);

@@ -28,8 +28,10 @@ TEST(escapes_control_quote_backslash) {
     char in = (char)c, want[16];
     const char *shorts = "\b\f\n\r\t", *letters = "bfnrt";
     const char *at = c ? strchr(shorts, c) : NULL;
-    if (at) snprintf(want, sizeof(want), "\"\\%c\"", letters[at - shorts]);
-    else snprintf(want, sizeof(want), "\"\\u%04x\"", c);
+    if (at)
+      snprintf(want, sizeof(want), "\"\\%c\"", letters[at - shorts]);
+    else
+      snprintf(want, sizeof(want), "\"\\u%04x\"", c);
     ASSERT_EQ_STR(escaped(&in, 1, &b), want);
   }
   mm_buf_clear(&b);
@@ -42,10 +44,15 @@ TEST(utf8_verbatim_invalid_replaced) {
   mm_buf b = MM_BUF_INIT;
   ASSERT_EQ_STR(escaped("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, &b),
                 "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
-  ASSERT_EQ_STR(escaped("a\xff" "b", 3, &b), "\"a\xef\xbf\xbd" "b\"");
+  ASSERT_EQ_STR(escaped("a\xff"
+                        "b",
+                        3, &b),
+                "\"a\xef\xbf\xbd"
+                "b\"");
   ASSERT_EQ_STR(escaped("\xc0\xaf", 2, &b), "\"\xef\xbf\xbd\xef\xbf\xbd\""); /* overlong */
   ASSERT_EQ_STR(escaped("\xed\xa0\x80", 3, &b), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
-  ASSERT_EQ_STR(escaped("x\xe2\x82", 3, &b), "\"x\xef\xbf\xbd\xef\xbf\xbd\""); /* truncated at end */
+  ASSERT_EQ_STR(escaped("x\xe2\x82", 3, &b),
+                "\"x\xef\xbf\xbd\xef\xbf\xbd\""); /* truncated at end */
   /* long runs cross the 16-byte fast path */
   char longs[100];
   memset(longs, 'a', sizeof(longs));
@@ -147,8 +154,9 @@ TEST(writer_compact) {
   mm_json_writer_init(&w, &b, 0);
   write_sample(&w);
   ASSERT_EQ(mm_json_writer_finish(&w), MM_OK);
-  ASSERT_EQ_STR(b.ptr, "{\"action\":\"BLOCK\",\"n\":[-9223372036854775808,18446744073709551615,"
-                       "0.25,true,false,null,[],{}],\"raw\":{\"x\":[1]},\"h\\\"k\":\"line\\nbreak\"}");
+  ASSERT_EQ_STR(b.ptr,
+                "{\"action\":\"BLOCK\",\"n\":[-9223372036854775808,18446744073709551615,"
+                "0.25,true,false,null,[],{}],\"raw\":{\"x\":[1]},\"h\\\"k\":\"line\\nbreak\"}");
   mm_buf_free(&b);
 }
 
@@ -242,8 +250,9 @@ TEST(writer_embeds_parsed_values) {
   mm_json_write_dom(&w, mm_json_doc_root(d));
   mm_json_write_object_end(&w);
   ASSERT_EQ(mm_json_writer_finish(&w), MM_OK);
-  ASSERT_EQ_STR(b.ptr, "{\n  \"doc\": {\n    \"a\": [\n      1,\n      2.50\n    ],\n"
-                       "    \"b\": {}\n  }\n}");
+  ASSERT_EQ_STR(b.ptr,
+                "{\n  \"doc\": {\n    \"a\": [\n      1,\n      2.50\n    ],\n"
+                "    \"b\": {}\n  }\n}");
   ASSERT_EQ(mm_json_write_dom(&w, NULL), MM_EINVAL);
   mm_json_doc_free(d);
   mm_buf_free(&b);
@@ -252,18 +261,21 @@ TEST(writer_embeds_parsed_values) {
 /* ---- serializing a tree ------------------------------------------------------------------ */
 
 TEST(tree_compact_and_pretty) {
-  const char *in = " { \"a\" : [ 1 , -0.0 , 1E5 , \"x\\u0001\\/\" , [ ] , { } , null ] ,"
-                   " \"b\" : { \"c\" : true } , \"a\" : false } ";
+  const char *in =
+      " { \"a\" : [ 1 , -0.0 , 1E5 , \"x\\u0001\\/\" , [ ] , { } , null ] ,"
+      " \"b\" : { \"c\" : true } , \"a\" : false } ";
   mm_error err;
   mm_json_doc *d = mm_json_parse(in, strlen(in), NULL, &err);
   ASSERT_TRUE(d != NULL);
   mm_buf b = MM_BUF_INIT;
   ASSERT_EQ(mm_json_write(&b, mm_json_doc_root(d), 0), MM_OK);
-  ASSERT_EQ_STR(b.ptr, "{\"a\":[1,-0.0,1E5,\"x\\u0001/\",[],{},null],\"b\":{\"c\":true},\"a\":false}");
+  ASSERT_EQ_STR(b.ptr,
+                "{\"a\":[1,-0.0,1E5,\"x\\u0001/\",[],{},null],\"b\":{\"c\":true},\"a\":false}");
   mm_buf_clear(&b);
   ASSERT_EQ(mm_json_write(&b, mm_json_doc_root(d), MM_JSON_WRITE_PRETTY), MM_OK);
-  ASSERT_EQ_STR(b.ptr, "{\n  \"a\": [\n    1,\n    -0.0,\n    1E5,\n    \"x\\u0001/\",\n    [],\n"
-                       "    {},\n    null\n  ],\n  \"b\": {\n    \"c\": true\n  },\n  \"a\": false\n}");
+  ASSERT_EQ_STR(b.ptr,
+                "{\n  \"a\": [\n    1,\n    -0.0,\n    1E5,\n    \"x\\u0001/\",\n    [],\n"
+                "    {},\n    null\n  ],\n  \"b\": {\n    \"c\": true\n  },\n  \"a\": false\n}");
   mm_buf_clear(&b);
   ASSERT_EQ(mm_json_write(&b, mm_json_get(mm_json_doc_root(d), "b"), 0), MM_OK);
   ASSERT_EQ_STR(b.ptr, "{\"c\":true}");
@@ -287,8 +299,10 @@ TEST(write_survives_allocation_failures) {
   FAULT_LOOP({
     mm_buf b = MM_BUF_INIT;
     int rc = mm_json_write(&b, mm_json_doc_root(d), MM_JSON_WRITE_PRETTY);
-    if (rc == MM_OK) ASSERT_EQ_STR(b.ptr, want.ptr);
-    else ASSERT_TRUE(rc == MM_ENOMEM && b.oom);
+    if (rc == MM_OK)
+      ASSERT_EQ_STR(b.ptr, want.ptr);
+    else
+      ASSERT_TRUE(rc == MM_ENOMEM && b.oom);
     mm_buf_free(&b);
   });
   FAULT_LOOP({

@@ -13,13 +13,11 @@
 
 static mm_str S(const char *s) { return mm_str_from(s); }
 
-
 /* A uniformly random instant in [MM_TIME_MIN, MM_TIME_MAX]. */
 static mm_time random_instant(void) {
   uint64_t span = (uint64_t)(MM_TIME_MAX - MM_TIME_MIN) + 1;
   return MM_TIME_MIN + (mm_time)(mm_test_rng() % span);
 }
-
 
 /* Split line at tabs into up to max fields; returns how many. */
 static int split(char *line, char **field, int max) {
@@ -253,7 +251,8 @@ static void expect_gmtime(int64_t secs) {
 TEST(civil_matches_gmtime) {
   ASSERT_TRUE(sizeof(time_t) == 8);
   const int64_t lo = MM_TIME_MIN / MM_TIME_US_PER_SEC, hi = MM_TIME_MAX / MM_TIME_US_PER_SEC;
-  for (int i = 0; i < 200000; i++) expect_gmtime(lo + (int64_t)(mm_test_rng() % (uint64_t)(hi - lo + 1)));
+  for (int i = 0; i < 200000; i++)
+    expect_gmtime(lo + (int64_t)(mm_test_rng() % (uint64_t)(hi - lo + 1)));
   static const int64_t edges[] = {0,
                                   -1,
                                   1,
