@@ -23,6 +23,7 @@ static const mm__cli_group *const groups[] = {
     &mm__cli_ip,
     &mm__cli_time,
     &mm__cli_glob,
+    &mm__cli_iam,
     /* clang-format on */
 };
 

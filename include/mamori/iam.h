@@ -1,0 +1,199 @@
+/*
+ * mamori/iam.h - the IAM policy engine: compile AWS policy documents once,
+ * then decide requests against any combination of them, with AWS's
+ * documented evaluation logic and an explanation of every decision.
+ *
+ * Compiling. mm_iam_policy_compile() reads a policy document (the IAM JSON
+ * policy grammar: Version, Id, Statement as an object or an array, Sid,
+ * Effect, Principal/NotPrincipal, Action/NotAction, Resource/NotResource,
+ * Condition) into an immutable compiled form: wildcards are compiled
+ * patterns (mamori/glob.h), CIDR blocks parsed (mamori/ip.h), dates parsed
+ * (mamori/time.h), numbers kept as exact decimals, policy variables split
+ * into templates. A compiled policy is read-only and may be shared by any
+ * number of threads. Errors carry the JSON path of the offending part in
+ * mm_error.path ("$.Statement[1].Condition.StringLike") and, for JSON
+ * syntax errors, the line and column.
+ *
+ * Deciding. mm_iam_evaluate() takes one request (principal, action,
+ * resource, context keys) and the policies that apply to it, by kind, and
+ * returns Allowed, ImplicitlyDenied or ExplicitlyDenied with the policy
+ * kind that decided. It follows the AWS pages "Policy evaluation logic",
+ * "Cross-account policy evaluation logic", "Permissions boundaries for IAM
+ * entities", "Session policies", "SCP evaluation" and "RCP evaluation";
+ * docs/iam.md lists the order and every choice where AWS leaves room.
+ * Evaluation never allocates unless an explanation is asked for; any error
+ * during evaluation (a limit, memory) denies.
+ *
+ * Requests can also be read from JSON (mm_iam_query_parse), in the format
+ * docs/iam.md documents and `mamori iam eval` reads.
+ */
+#ifndef MAMORI_IAM_H
+#define MAMORI_IAM_H
+
+#include "mamori/common.h"
+#include "mamori/error.h"
+#include "mamori/json.h"
+#include "mamori/str.h"
+
+/* ---- policy kinds and decisions ------------------------------------------ */
+
+typedef enum mm_iam_kind {
+  MM_IAM_KIND_NONE = 0,        /* no policy (the root user's own access; "any" at compile time) */
+  MM_IAM_KIND_IDENTITY = 1,    /* a user's, its groups' or a role's policies */
+  MM_IAM_KIND_RESOURCE = 2,    /* the resource's policy: bucket, key or trust policy */
+  MM_IAM_KIND_BOUNDARY = 3,    /* permissions boundary of the user or role */
+  MM_IAM_KIND_SESSION = 4,     /* session policy passed to AssumeRole / GetFederationToken */
+  MM_IAM_KIND_SCP = 5,         /* Organizations service control policy */
+  MM_IAM_KIND_RCP = 6,         /* Organizations resource control policy */
+  MM_IAM_KIND_VPC_ENDPOINT = 7 /* VPC endpoint policy */
+} mm_iam_kind;
+
+/* "identity", "resource", "boundary", "session", "scp", "rcp",
+ * "vpc-endpoint" or "none"; never NULL. */
+MM_API const char *mm_iam_kind_name(mm_iam_kind kind);
+
+typedef enum mm_iam_decision {
+  MM_IAM_IMPLICIT_DENY = 0, /* nothing allowed it (the default) */
+  MM_IAM_ALLOWED = 1,       /* allowed */
+  MM_IAM_EXPLICIT_DENY = 2  /* a Deny statement applied */
+} mm_iam_decision;
+
+/* "ImplicitlyDenied", "Allowed" or "ExplicitlyDenied"; never NULL. */
+MM_API const char *mm_iam_decision_name(mm_iam_decision d);
+
+/* ---- compiling ------------------------------------------------------------ */
+
+typedef struct mm_iam_policy mm_iam_policy;
+
+typedef struct mm_iam_compile_options {
+  mm_iam_kind kind; /* NONE: no kind-specific checks; IDENTITY/BOUNDARY/SESSION/SCP
+                       reject Principal; RESOURCE/RCP/VPC_ENDPOINT require it */
+  const char *name; /* shown in explanations (NULL: the policy's Id, else "") */
+} mm_iam_compile_options;
+
+/* Compile text[0..len) (a policy document). NULL with err filled: MM_ESYNTAX
+ * and friends from JSON, MM_EINVAL for grammar errors, MM_ELIMIT, MM_ENOMEM;
+ * err->path locates the offending part. opt may be NULL. */
+MM_API mm_iam_policy *mm_iam_policy_compile(const char *text, size_t len,
+                                            const mm_iam_compile_options *opt, mm_error *err);
+/* The same from an already parsed document (copied: doc may go away). */
+MM_API mm_iam_policy *mm_iam_policy_compile_json(const mm_json_value *doc,
+                                                 const mm_iam_compile_options *opt, mm_error *err);
+MM_API void mm_iam_policy_free(mm_iam_policy *p);
+
+MM_API size_t mm_iam_policy_statement_count(const mm_iam_policy *p);
+/* Whether any statement has Effect Allow. */
+MM_API bool mm_iam_policy_has_allow(const mm_iam_policy *p);
+/* The name given at compile time, or the Id, or "". Never NULL. */
+MM_API const char *mm_iam_policy_name(const mm_iam_policy *p);
+
+/* ---- requests ------------------------------------------------------------- */
+
+typedef enum mm_iam_principal_type {
+  MM_IAM_PRINCIPAL_ANONYMOUS = 0,      /* unauthenticated; only a "*" principal matches */
+  MM_IAM_PRINCIPAL_ROOT = 1,           /* the account's root user */
+  MM_IAM_PRINCIPAL_USER = 2,           /* an IAM user */
+  MM_IAM_PRINCIPAL_ROLE = 3,           /* a role session (assumed-role) */
+  MM_IAM_PRINCIPAL_FEDERATED_USER = 4, /* sts:GetFederationToken session */
+  MM_IAM_PRINCIPAL_SERVICE = 5,        /* an AWS service principal (s3.amazonaws.com) */
+  MM_IAM_PRINCIPAL_FEDERATED =
+      6 /* a SAML or OIDC identity (AssumeRoleWith*): arn is the provider */
+} mm_iam_principal_type;
+
+/* "anonymous", "root", "user", "role", "federated-user", "service",
+ * "federated"; never NULL. */
+MM_API const char *mm_iam_principal_type_name(mm_iam_principal_type t);
+
+/* One request context key and its values. count == 0 is an empty set (as
+ * missing for every operator). */
+typedef struct mm_iam_context_entry {
+  mm_str key;           /* e.g. "aws:SourceIp"; compared case-insensitively */
+  const mm_str *values; /* count values; borrowed */
+  size_t count;         /* 1 for a single-valued key */
+} mm_iam_context_entry;
+
+typedef struct mm_iam_principal {
+  mm_iam_principal_type type; /* who is asking */
+  mm_str arn;                 /* user, role-session, federated-user or root ARN; service name;
+                                 provider for FEDERATED; empty for anonymous */
+  mm_str role_arn;            /* ROLE: the role's IAM ARN (with path); empty = derived from arn */
+  mm_str account;             /* 12-digit account id; empty = taken from arn */
+  mm_str org_id;              /* aws:PrincipalOrgID; empty when not in an organization */
+  mm_str canonical_user;      /* S3 canonical user id, matched by "CanonicalUser" */
+  bool management_account;    /* the organization's management account: no SCPs */
+  bool service_linked;        /* a service-linked role session: no SCPs or RCPs */
+} mm_iam_principal;
+
+typedef struct mm_iam_resource {
+  mm_str arn;              /* the resource ARN, or "*" for actions without one */
+  mm_str account;          /* owning account; empty = the principal's */
+  mm_str org_id;           /* aws:ResourceOrgID */
+  bool management_account; /* owned by the management account: no RCPs */
+} mm_iam_resource;
+
+typedef struct mm_iam_request {
+  mm_iam_principal principal;          /* who */
+  mm_str action;                       /* "s3:GetObject" */
+  mm_iam_resource resource;            /* on what */
+  const mm_iam_context_entry *context; /* context_count entries; tags included as
+                                          aws:PrincipalTag/k, aws:ResourceTag/k */
+  size_t context_count;
+} mm_iam_request;
+
+/* ---- the policies of a request -------------------------------------------- */
+
+typedef struct mm_iam_policy_list {
+  const mm_iam_policy *const *items; /* count policies; borrowed */
+  size_t count;
+} mm_iam_policy_list;
+
+typedef struct mm_iam_policies {
+  mm_iam_policy_list identity;   /* user + groups, or role: the union applies */
+  const mm_iam_policy *resource; /* resource-based / trust / key policy, or NULL */
+  const mm_iam_policy *boundary; /* permissions boundary, or NULL */
+  const mm_iam_policy *session;  /* session policy, or NULL */
+  const mm_iam_policy_list *scp; /* scp_levels levels: root, OUs..., account */
+  size_t scp_levels;             /* 0: not in an organization (no SCPs) */
+  const mm_iam_policy_list *rcp; /* rcp_levels levels; RCPFullAWSAccess is implied */
+  size_t rcp_levels;
+  const mm_iam_policy *vpc_endpoint; /* the endpoint's policy when the request came
+                                        through one, or NULL */
+  bool resource_must_allow;          /* the resource policy must allow explicitly (set
+                                        automatically for sts:AssumeRole* and kms:*) */
+} mm_iam_policies;
+
+/* ---- evaluating ------------------------------------------------------------- */
+
+typedef struct mm_iam_result {
+  mm_iam_decision decision; /* the answer */
+  mm_iam_kind decided_by;   /* the kind whose statement (or lack of one) decided */
+  const char *reason;       /* one static sentence saying why */
+  int status;               /* MM_OK, or the error that forced a deny */
+} mm_iam_result;
+
+/* Decide req against pol. When explain is not NULL, a JSON object describing
+ * every policy and statement considered (docs/iam.md, "Explanations") is
+ * appended to it. Returns MM_OK, or an error (the result is then a deny,
+ * with status set). */
+MM_API int mm_iam_evaluate(const mm_iam_request *req, const mm_iam_policies *pol,
+                           mm_iam_result *out, mm_buf *explain);
+
+/* ---- requests from JSON ------------------------------------------------------- */
+
+typedef struct mm_iam_query mm_iam_query;
+
+/* Read a request with its policies from JSON (docs/iam.md: "Request
+ * format"): {"principal": {...}, "action": ..., "resource": {...},
+ * "context": {...}, "policies": {...}}. Policies are compiled. NULL with err
+ * filled (err->path locates the problem). */
+MM_API mm_iam_query *mm_iam_query_parse(const mm_json_value *root, mm_error *err);
+MM_API const mm_iam_request *mm_iam_query_request(const mm_iam_query *q);
+MM_API const mm_iam_policies *mm_iam_query_policies(const mm_iam_query *q);
+MM_API void mm_iam_query_free(mm_iam_query *q);
+
+/* Write a result (and its explanation, when not NULL: the text
+ * mm_iam_evaluate appended) as one JSON object {"decision", "decidedBy",
+ * "reason", "explanation"} into out. */
+MM_API int mm_iam_result_json(const mm_iam_result *r, const mm_buf *explain, mm_buf *out);
+
+#endif /* MAMORI_IAM_H */

@@ -1,0 +1,363 @@
+/*
+ * cmd_iam.c - `mamori iam`: decide IAM requests offline with the iam engine
+ * (docs/iam.md). `eval` decides one request, from a JSON request file or
+ * from flags, and explains it; `simulate` decides a stream of JSON Lines
+ * requests for batches and CI.
+ */
+#include "cli/cli.h"
+#include "mamori/iam.h"
+#include "mamori/json.h"
+
+#include <getopt.h>
+#include <string.h>
+
+/* ---- the human explanation ------------------------------------------------------- */
+
+static void print_strings(const mm_json_value *arr) {
+  mm_json_iter it = mm_json_iter_init(arr);
+  const mm_json_value *v;
+  bool first = true;
+  fputc('[', stdout);
+  while (mm_json_iter_next(&it, NULL, &v)) {
+    printf("%s\"%s\"", first ? "" : ", ", mm_json_str(v) ? mm_json_str(v) : "");
+    first = false;
+  }
+  fputc(']', stdout);
+}
+
+static void print_conditions(const mm_json_value *conds) {
+  mm_json_iter it = mm_json_iter_init(conds);
+  const mm_json_value *c;
+  while (mm_json_iter_next(&it, NULL, &c)) {
+    printf("        condition %s %s ", mm_json_str(mm_json_get(c, "operator")),
+           mm_json_str(mm_json_get(c, "key")));
+    print_strings(mm_json_get(c, "values"));
+    fputs(" saw ", stdout);
+    if (mm_json_is_array(mm_json_get(c, "seen")))
+      print_strings(mm_json_get(c, "seen"));
+    else
+      fputs("(absent)", stdout);
+    printf(": %s\n", mm_json_is_true(mm_json_get(c, "result")) ? "true" : "false");
+  }
+}
+
+static const char *yes_no(const mm_json_value *v) {
+  return mm_json_is_true(v) ? "matches" : "no match";
+}
+
+static void print_statement(const mm_json_value *s) {
+  const mm_json_value *sid = mm_json_get(s, "sid");
+  int64_t index = 0;
+  mm_json_get_int64(mm_json_get(s, "index"), &index);
+  printf("    Statement[%lld]%s%s%s %s: %s\n", (long long)index, sid ? " \"" : "",
+         sid ? mm_json_str(sid) : "", sid ? "\"" : "", mm_json_str(mm_json_get(s, "effect")),
+         mm_json_is_true(mm_json_get(s, "applies")) ? "APPLIES" : "does not apply");
+  if (mm_json_get(s, "principal"))
+    printf("        principal: %s\n", mm_json_str(mm_json_get(s, "principal")));
+  printf("        action: %s\n", yes_no(mm_json_get(s, "action")));
+  if (mm_json_get(s, "resource"))
+    printf("        resource: %s\n", yes_no(mm_json_get(s, "resource")));
+  if (mm_json_get(s, "unresolved"))
+    printf("        policy variable ${%s} has no value\n",
+           mm_json_str(mm_json_get(s, "unresolved")));
+  print_conditions(mm_json_get(s, "conditions"));
+}
+
+static void print_explanation(const mm_buf *explain) {
+  mm_json_doc *doc = mm_json_parse(explain->ptr, explain->len, NULL, NULL);
+  const mm_json_value *pols = mm_json_get(mm_json_doc_root(doc), "policies");
+  mm_json_iter it = mm_json_iter_init(pols);
+  const mm_json_value *p, *s;
+  while (mm_json_iter_next(&it, NULL, &p)) {
+    const mm_json_value *name = mm_json_get(p, "name");
+    printf("  %s%s%s%s: %s%s\n", mm_json_str(mm_json_get(p, "policy")), name ? " (" : "",
+           name ? mm_json_str(name) : "", name ? ")" : "",
+           mm_json_is_true(mm_json_get(p, "denies")) ? "denies" : "",
+           mm_json_is_true(mm_json_get(p, "denies"))   ? ""
+           : mm_json_is_true(mm_json_get(p, "allows")) ? "allows"
+                                                       : "allows nothing");
+    mm_json_iter si = mm_json_iter_init(mm_json_get(p, "statements"));
+    while (mm_json_iter_next(&si, NULL, &s)) print_statement(s);
+  }
+  mm_json_doc_free(doc);
+}
+
+static void print_result(const mm_iam_result *r, const mm_buf *explain, bool json) {
+  if (json) {
+    mm_buf out = MM_BUF_INIT;
+    if (mm_iam_result_json(r, explain, &out) == MM_OK) printf("%s\n", out.ptr);
+    mm_buf_free(&out);
+    return;
+  }
+  printf("%s (decided by %s): %s\n", mm_iam_decision_name(r->decision),
+         mm_iam_kind_name(r->decided_by), r->reason);
+  if (explain && explain->len) print_explanation(explain);
+}
+
+static int decide_query(const mm_json_value *root, const char *what, bool json, bool explain) {
+  mm_error err;
+  mm_error_clear(&err);
+  mm_iam_query *q = mm_iam_query_parse(root, &err);
+  if (!q) return mm__cli_input_error(what, &err);
+  mm_iam_result r;
+  mm_buf ex = MM_BUF_INIT;
+  mm_iam_evaluate(mm_iam_query_request(q), mm_iam_query_policies(q), &r, explain ? &ex : NULL);
+  print_result(&r, explain ? &ex : NULL, json);
+  mm_buf_free(&ex);
+  mm_iam_query_free(q);
+  return r.decision == MM_IAM_ALLOWED ? MM_EXIT_OK : MM_EXIT_FINDING;
+}
+
+/* ---- eval -------------------------------------------------------------------------- */
+
+static const char eval_usage[] =
+    "usage: mamori iam eval [--json] [--brief] REQUEST.json\n"
+    "       mamori iam eval [--json] [--brief] --action ACTION [--principal ARN]\n"
+    "                       [--resource ARN] [--policy FILE]... [--resource-policy FILE]\n"
+    "                       [--boundary FILE] [--session-policy FILE] [--context KEY=VALUE]...\n"
+    "\n"
+    "Decide one request the way AWS does and explain why (docs/iam.md). The\n"
+    "request file holds {\"principal\", \"action\", \"resource\", \"context\",\n"
+    "\"policies\"}; - reads it from stdin. With flags, each --policy FILE is an\n"
+    "identity policy and --context may repeat a key for a multivalued key.\n"
+    "\n"
+    "  --json     one JSON object: decision, decidedBy, reason, explanation\n"
+    "  --brief    the decision only, without the statement-by-statement explanation\n"
+    "\n"
+    "exit: 0 allowed, 1 denied, 2 usage, 3 bad input\n";
+
+enum {
+  O_JSON = 300,
+  O_BRIEF,
+  O_ACTION,
+  O_PRINCIPAL,
+  O_RESOURCE,
+  O_POLICY,
+  O_RPOLICY,
+  O_BOUNDARY,
+  O_SESSION,
+  O_CONTEXT
+};
+
+typedef struct eval_flags {
+  bool json, brief;                                                         /* output */
+  const char *action, *principal, *resource, *rpolicy, *boundary, *session; /* flags */
+  const char *policies[64];                                                 /* --policy files */
+  size_t n_policies;
+  const char *context[256]; /* KEY=VALUE */
+  size_t n_context;
+} eval_flags;
+
+static int parse_eval_flags(int argc, char **argv, eval_flags *f) {
+  static const struct option opts[] = {{"json", no_argument, NULL, O_JSON},
+                                       {"brief", no_argument, NULL, O_BRIEF},
+                                       {"action", required_argument, NULL, O_ACTION},
+                                       {"principal", required_argument, NULL, O_PRINCIPAL},
+                                       {"resource", required_argument, NULL, O_RESOURCE},
+                                       {"policy", required_argument, NULL, O_POLICY},
+                                       {"resource-policy", required_argument, NULL, O_RPOLICY},
+                                       {"boundary", required_argument, NULL, O_BOUNDARY},
+                                       {"session-policy", required_argument, NULL, O_SESSION},
+                                       {"context", required_argument, NULL, O_CONTEXT},
+                                       {NULL, 0, NULL, 0}};
+  optind = 1;
+  opterr = 0;
+  for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+    if (c == O_JSON)
+      f->json = true;
+    else if (c == O_BRIEF)
+      f->brief = true;
+    else if (c == O_ACTION)
+      f->action = optarg;
+    else if (c == O_PRINCIPAL)
+      f->principal = optarg;
+    else if (c == O_RESOURCE)
+      f->resource = optarg;
+    else if (c == O_RPOLICY)
+      f->rpolicy = optarg;
+    else if (c == O_BOUNDARY)
+      f->boundary = optarg;
+    else if (c == O_SESSION)
+      f->session = optarg;
+    else if (c == O_POLICY && f->n_policies < MM_ARRAY_LEN(f->policies))
+      f->policies[f->n_policies++] = optarg;
+    else if (c == O_CONTEXT && !strchr(optarg, '='))
+      return mm__cli_usage_error("--context takes KEY=VALUE, not '%s'", optarg), -1;
+    else if (c == O_CONTEXT && f->n_context < MM_ARRAY_LEN(f->context))
+      f->context[f->n_context++] = optarg;
+    else
+      return mm__cli_usage_error("unknown or repeated option '%s'", argv[optind - 1]), -1;
+  }
+  return optind;
+}
+
+/* Write a policy file's text as a JSON string member (the engine parses it,
+ * so its errors keep their line and column). */
+static int write_policy_file(mm_json_writer *w, const char *key, const char *path) {
+  mm_buf text = MM_BUF_INIT;
+  mm_error err;
+  mm_error_clear(&err);
+  if (mm__cli_read_file(path, &text, &err) != MM_OK) {
+    mm__cli_report(path, &err);
+    mm_buf_free(&text);
+    return MM_EXIT_INPUT;
+  }
+  if (key) mm_json_write_key(w, key, strlen(key));
+  mm_json_write_string(w, text.ptr ? text.ptr : "", text.len);
+  mm_buf_free(&text);
+  return MM_EXIT_OK;
+}
+
+static void write_member(mm_json_writer *w, const char *key, const char *value) {
+  mm_json_write_key(w, key, strlen(key));
+  mm_json_write_string(w, value, strlen(value));
+}
+
+/* --context k=v: repeated keys become one multivalued key. */
+static void write_context(mm_json_writer *w, const eval_flags *f) {
+  mm_json_write_key(w, "context", 7);
+  mm_json_write_object_begin(w);
+  for (size_t i = 0; i < f->n_context; i++) {
+    const char *eq = strchr(f->context[i], '=');
+    size_t klen = eq ? (size_t)(eq - f->context[i]) : strlen(f->context[i]);
+    bool seen = false;
+    for (size_t j = 0; j < i; j++) seen |= strncmp(f->context[j], f->context[i], klen + 1) == 0;
+    if (seen) continue;
+    mm_json_write_key(w, f->context[i], klen);
+    mm_json_write_array_begin(w);
+    for (size_t j = i; j < f->n_context; j++)
+      if (strncmp(f->context[j], f->context[i], klen + 1) == 0)
+        mm_json_write_string(w, f->context[j] + klen + 1, strlen(f->context[j] + klen + 1));
+    mm_json_write_array_end(w);
+  }
+  mm_json_write_object_end(w);
+}
+
+static int write_policies(mm_json_writer *w, const eval_flags *f) {
+  int rc = MM_EXIT_OK;
+  mm_json_write_key(w, "policies", 8);
+  mm_json_write_object_begin(w);
+  mm_json_write_key(w, "identity", 8);
+  mm_json_write_array_begin(w);
+  for (size_t i = 0; i < f->n_policies && rc == MM_EXIT_OK; i++)
+    rc = write_policy_file(w, NULL, f->policies[i]);
+  mm_json_write_array_end(w);
+  if (rc == MM_EXIT_OK && f->rpolicy) rc = write_policy_file(w, "resource", f->rpolicy);
+  if (rc == MM_EXIT_OK && f->boundary) rc = write_policy_file(w, "boundary", f->boundary);
+  if (rc == MM_EXIT_OK && f->session) rc = write_policy_file(w, "session", f->session);
+  mm_json_write_object_end(w);
+  return rc;
+}
+
+/* Build the JSON request the flags describe. */
+static int request_from_flags(const eval_flags *f, mm_buf *out) {
+  mm_json_writer w;
+  mm_json_writer_init(&w, out, 0);
+  mm_json_write_object_begin(&w);
+  write_member(&w, "action", f->action);
+  if (f->principal) write_member(&w, "principal", f->principal);
+  if (f->resource) write_member(&w, "resource", f->resource);
+  write_context(&w, f);
+  int rc = write_policies(&w, f);
+  mm_json_write_object_end(&w);
+  if (rc == MM_EXIT_OK && mm_json_writer_finish(&w) != MM_OK) rc = MM_EXIT_INPUT;
+  return rc;
+}
+
+static int run_eval(int argc, char **argv) {
+  eval_flags f = {0};
+  int first = parse_eval_flags(argc, argv, &f);
+  if (first < 0) return MM_EXIT_USAGE;
+  if (f.action && first < argc)
+    return mm__cli_usage_error("give a request file or --action, not both");
+  if (!f.action && first != argc - 1) return mm__cli_usage_error("iam eval needs one REQUEST file");
+  mm_buf text = MM_BUF_INIT;
+  mm_error err;
+  mm_error_clear(&err);
+  const char *what = f.action ? "request" : argv[first];
+  int rc = f.action ? request_from_flags(&f, &text)
+                    : (mm__cli_read_file(argv[first], &text, &err) == MM_OK ? MM_EXIT_OK : -1);
+  if (rc == -1) mm__cli_report(what, &err), rc = MM_EXIT_INPUT;
+  mm_json_doc *doc = NULL;
+  if (rc == MM_EXIT_OK && !(doc = mm_json_parse(text.ptr ? text.ptr : "", text.len, NULL, &err))) {
+    mm__cli_report(what, &err);
+    rc = MM_EXIT_INPUT;
+  }
+  if (rc == MM_EXIT_OK) rc = decide_query(mm_json_doc_root(doc), what, f.json, !f.brief);
+  mm_json_doc_free(doc);
+  mm_buf_free(&text);
+  return rc;
+}
+
+/* ---- simulate ------------------------------------------------------------------------ */
+
+static const char simulate_usage[] =
+    "usage: mamori iam simulate [--explain] [FILE]\n"
+    "\n"
+    "Read JSON Lines requests (the format of `iam eval`) from FILE or stdin and\n"
+    "write one JSON line per request: {\"line\", \"decision\", \"decidedBy\",\n"
+    "\"reason\"} (and \"explanation\" with --explain), or {\"line\", \"error\"}\n"
+    "for a request that cannot be read, after which reading goes on.\n"
+    "\n"
+    "exit: 0 every request decided, 2 usage, 3 some request unreadable\n";
+
+static void simulate_error(uint64_t line, const mm_error *err) {
+  char msg[MM_ERROR_MSG_MAX + MM_ERROR_PATH_MAX + 64];
+  mm_buf out = MM_BUF_INIT;
+  mm_error_format(err, msg, sizeof(msg));
+  mm_buf_printf(&out, "{\"line\":%llu,\"error\":", (unsigned long long)line);
+  mm_json_append_string(&out, msg, strlen(msg));
+  mm_buf_puts(&out, "}");
+  if (!out.oom) printf("%s\n", out.ptr);
+  mm_buf_free(&out);
+}
+
+static int simulate_one(const mm_json_record *rec, bool explain) {
+  mm_error err;
+  mm_error_clear(&err);
+  mm_iam_query *q = mm_iam_query_parse(rec->value, &err);
+  if (!q) return simulate_error(rec->line, &err), MM_EXIT_INPUT;
+  mm_iam_result r;
+  mm_buf ex = MM_BUF_INIT, out = MM_BUF_INIT;
+  mm_iam_evaluate(mm_iam_query_request(q), mm_iam_query_policies(q), &r, explain ? &ex : NULL);
+  mm_buf_printf(&out, "{\"line\":%llu,\"result\":", (unsigned long long)rec->line);
+  mm_iam_result_json(&r, explain ? &ex : NULL, &out);
+  mm_buf_puts(&out, "}");
+  if (!out.oom) printf("%s\n", out.ptr);
+  mm_buf_free(&out);
+  mm_buf_free(&ex);
+  mm_iam_query_free(q);
+  return MM_EXIT_OK;
+}
+
+static int run_simulate(int argc, char **argv) {
+  bool explain = false;
+  int i = 1;
+  if (i < argc && strcmp(argv[i], "--explain") == 0) explain = true, i++;
+  if (argc - i > 1) return mm__cli_usage_error("iam simulate reads one FILE (or stdin)");
+  const char *path = i < argc ? argv[i] : "-";
+  mm_error err;
+  mm_error_clear(&err);
+  mm_json_reader *r = strcmp(path, "-") == 0
+                          ? mm_json_reader_open_fd(0, MM_JSON_STREAM_LINES, NULL, &err)
+                          : mm_json_reader_open_path(path, MM_JSON_STREAM_LINES, NULL, &err);
+  if (!r) return mm__cli_report(path, &err), MM_EXIT_INPUT;
+  int status = MM_EXIT_OK, rc;
+  mm_json_record rec;
+  while ((rc = mm_json_reader_next(r, &rec, &err)) != MM_EOF) {
+    if (rc != MM_OK)
+      simulate_error(err.line, &err), status = MM_EXIT_INPUT;
+    else if (simulate_one(&rec, explain) != MM_EXIT_OK)
+      status = MM_EXIT_INPUT;
+  }
+  mm_json_reader_close(r);
+  return status;
+}
+
+static const mm__cli_verb iam_verbs[] = {
+    {"eval", "decide one IAM request and explain the decision", eval_usage, run_eval},
+    {"simulate", "decide JSON Lines requests, one decision per line", simulate_usage, run_simulate},
+    {NULL, NULL, NULL, NULL},
+};
+
+const mm__cli_group mm__cli_iam = {"iam", "IAM policies: evaluate requests as AWS does", iam_verbs};
