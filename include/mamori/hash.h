@@ -37,7 +37,9 @@ typedef struct mm_map {
 
 /* nocase: keys compare and hash ASCII case-insensitively. */
 MM_API void mm_map_init(mm_map *m, bool nocase);
-/* Insert or replace. *old (may be NULL) receives the replaced value or NULL.
+/* Insert, or replace the value of a key already present (the key stored
+ * first is kept, so the new key's bytes need not outlive the call then).
+ * *old (may be NULL) receives the replaced value or NULL.
  * MM_OK or MM_ENOMEM (the map is then unchanged). */
 MM_API int mm_map_put(mm_map *m, mm_str key, void *value, void **old);
 /* The value, or NULL when absent. */

@@ -103,11 +103,12 @@ int mm_map_put(mm_map *m, mm_str key, void *value, void **old) {
   if ((m->count + 1) * 4 > m->cap * 3 && grow(m)) return MM_ENOMEM;
   uint64_t h = key_hash(m, key);
   mm_map_slot *s = probe(m, key, h);
-  if (s->key.ptr) {
+  if (s->key.ptr) { /* keep the stored key: the caller's new one may be short-lived */
     if (old) *old = s->value;
-  } else {
-    m->count++;
+    s->value = value;
+    return MM_OK;
   }
+  m->count++;
   *s = (mm_map_slot){key, value, h};
   return MM_OK;
 }

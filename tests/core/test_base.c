@@ -92,6 +92,18 @@ TEST(map_put_get_replace_grow) {
   mm_map_free(&m);
 }
 
+TEST(map_replace_keeps_the_first_key) {
+  mm_map m;
+  mm_map_init(&m, false);
+  char first[] = "eventName", second[] = "eventName";
+  ASSERT_EQ(mm_map_put(&m, mm_str_from(first), (void *)1, NULL), MM_OK);
+  ASSERT_EQ(mm_map_put(&m, mm_str_from(second), (void *)2, NULL), MM_OK);
+  memset(second, 'x', sizeof(second) - 1); /* the second key's bytes die */
+  ASSERT_EQ((intptr_t)mm_map_get(&m, MM_STR("eventName")), 2);
+  ASSERT_TRUE(mm_map_find(&m, MM_STR("eventName"))->key.ptr == first);
+  mm_map_free(&m);
+}
+
 TEST(map_nocase_folds_ascii) {
   mm_map m;
   mm_map_init(&m, true);
@@ -146,6 +158,7 @@ int main(void) {
   RUN(buf_appends_and_formats);
   RUN(buf_reports_out_of_memory_once);
   RUN(map_put_get_replace_grow);
+  RUN(map_replace_keeps_the_first_key);
   RUN(map_nocase_folds_ascii);
   RUN(hash_differs_by_seed_and_content);
   RUN(error_locates_line_and_column);
