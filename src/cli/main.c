@@ -24,6 +24,7 @@ static const mm__cli_group *const groups[] = {
     &mm__cli_time,
     &mm__cli_glob,
     &mm__cli_iam,
+    &mm__cli_events,
     /* clang-format on */
 };
 
