@@ -57,6 +57,25 @@ static int dup_str(qparse *qp, const mm_json_value *v, mm_str *out) {
   return MM_OK;
 }
 
+/* Called for each member of an object: its name, its value, the caller's arg. */
+typedef int (*member_fn)(qparse *qp, mm_str key, const mm_json_value *v, void *arg);
+
+/* Call fn for each member of object v in document order, with the member's
+ * name appended to qp->path while it runs, so that an error names the member.
+ * Stops at the first failure. */
+static int each_member(qparse *qp, const mm_json_value *v, member_fn fn, void *arg) {
+  mm_json_iter it = mm_json_iter_init(v);
+  const mm_json_value *k, *x;
+  int rc = MM_OK;
+  while (rc == MM_OK && mm_json_iter_next(&it, &k, &x)) {
+    mm_str key = mm_json_get_str(k);
+    size_t old = mm__iam_path_key(qp->path, sizeof(qp->path), key.ptr, key.len);
+    rc = fn(qp, key, x, arg);
+    qp->path[old] = '\0';
+  }
+  return rc;
+}
+
 /* ---- context ----------------------------------------------------------------------- */
 
 static bool scalar_text(const mm_json_value *v, mm_str *out) {
@@ -91,40 +110,29 @@ static int add_context(qparse *qp, mm_str key, const mm_json_value *v) {
   return MM_OK;
 }
 
+static int context_member(qparse *qp, mm_str key, const mm_json_value *v, void *arg) {
+  (void)arg;
+  return add_context(qp, key, v);
+}
+
 static int read_context(qparse *qp, const mm_json_value *v) {
   if (!mm_json_is_object(v)) return fail(qp, MM_EINVAL, "context must be an object");
-  mm_json_iter it = mm_json_iter_init(v);
-  const mm_json_value *k, *x;
-  int rc = MM_OK;
-  while (rc == MM_OK && mm_json_iter_next(&it, &k, &x)) {
-    mm_str key = mm_json_get_str(k);
-    size_t old = mm__iam_path_key(qp->path, sizeof(qp->path), key.ptr, key.len);
-    rc = add_context(qp, key, x);
-    qp->path[old] = '\0';
-  }
-  return rc;
+  return each_member(qp, v, context_member, NULL);
+}
+
+/* One tag {name: value}: the context key prefix + name (arg is the prefix). */
+static int tag_member(qparse *qp, mm_str name, const mm_json_value *v, void *arg) {
+  char key[512];
+  int n = snprintf(key, sizeof(key), "%s%.*s", (const char *)arg, (int)name.len, name.ptr);
+  if (n < 0 || (size_t)n >= sizeof(key)) return fail(qp, MM_ELIMIT, "tag key too long");
+  if (!mm_json_is_string(v)) return fail(qp, MM_EINVAL, "a tag value must be a string");
+  return add_context(qp, (mm_str){key, (size_t)n}, v);
 }
 
 /* tags {k: v} -> prefix + k */
 static int read_tags(qparse *qp, const char *prefix, const mm_json_value *v) {
   if (!mm_json_is_object(v)) return fail(qp, MM_EINVAL, "tags must be an object");
-  mm_json_iter it = mm_json_iter_init(v);
-  const mm_json_value *k, *x;
-  char key[512];
-  int rc = MM_OK;
-  while (rc == MM_OK && mm_json_iter_next(&it, &k, &x)) {
-    mm_str name = mm_json_get_str(k);
-    size_t old = mm__iam_path_key(qp->path, sizeof(qp->path), name.ptr, name.len);
-    int n = snprintf(key, sizeof(key), "%s%.*s", prefix, (int)name.len, name.ptr);
-    if (n < 0 || (size_t)n >= sizeof(key))
-      rc = fail(qp, MM_ELIMIT, "tag key too long");
-    else if (!mm_json_is_string(x))
-      rc = fail(qp, MM_EINVAL, "a tag value must be a string");
-    else
-      rc = add_context(qp, (mm_str){key, (size_t)n}, x);
-    qp->path[old] = '\0';
-  }
-  return rc;
+  return each_member(qp, v, tag_member, (void *)prefix);
 }
 
 /* ---- principal and resource ----------------------------------------------------------- */
@@ -176,8 +184,10 @@ static int read_bool(qparse *qp, const mm_json_value *v, bool *out) {
   return MM_OK;
 }
 
-static int principal_member(qparse *qp, mm_str k, const mm_json_value *v, bool *typed) {
+/* arg: a bool set when the member names the principal's type. */
+static int principal_member(qparse *qp, mm_str k, const mm_json_value *v, void *arg) {
   mm_iam_principal *p = &qp->q->req.principal;
+  bool *typed = arg;
   if (mm_str_eq(k, MM_STR("arn"))) return dup_str(qp, v, &p->arn);
   if (mm_str_eq(k, MM_STR("account"))) return dup_str(qp, v, &p->account);
   if (mm_str_eq(k, MM_STR("orgId"))) return dup_str(qp, v, &p->org_id);
@@ -205,14 +215,7 @@ static int read_principal(qparse *qp, const mm_json_value *v) {
   if (mm_json_is_string(v)) {
     rc = dup_str(qp, v, &p->arn);
   } else if (mm_json_is_object(v)) {
-    mm_json_iter it = mm_json_iter_init(v);
-    const mm_json_value *k, *x;
-    while (rc == MM_OK && mm_json_iter_next(&it, &k, &x)) {
-      mm_str key = mm_json_get_str(k);
-      size_t old = mm__iam_path_key(qp->path, sizeof(qp->path), key.ptr, key.len);
-      rc = principal_member(qp, key, x, &typed);
-      qp->path[old] = '\0';
-    }
+    rc = each_member(qp, v, principal_member, &typed);
   } else {
     rc = fail(qp, MM_EINVAL, "principal must be an ARN or an object");
   }
@@ -220,8 +223,9 @@ static int read_principal(qparse *qp, const mm_json_value *v) {
   return rc;
 }
 
-static int resource_member(qparse *qp, mm_str k, const mm_json_value *v) {
+static int resource_member(qparse *qp, mm_str k, const mm_json_value *v, void *arg) {
   mm_iam_resource *r = &qp->q->req.resource;
+  (void)arg;
   if (mm_str_eq(k, MM_STR("arn"))) return dup_str(qp, v, &r->arn);
   if (mm_str_eq(k, MM_STR("account"))) return dup_str(qp, v, &r->account);
   if (mm_str_eq(k, MM_STR("orgId"))) return dup_str(qp, v, &r->org_id);
@@ -233,16 +237,7 @@ static int resource_member(qparse *qp, mm_str k, const mm_json_value *v) {
 static int read_resource(qparse *qp, const mm_json_value *v) {
   if (mm_json_is_string(v)) return dup_str(qp, v, &qp->q->req.resource.arn);
   if (!mm_json_is_object(v)) return fail(qp, MM_EINVAL, "resource must be an ARN or an object");
-  mm_json_iter it = mm_json_iter_init(v);
-  const mm_json_value *k, *x;
-  int rc = MM_OK;
-  while (rc == MM_OK && mm_json_iter_next(&it, &k, &x)) {
-    mm_str key = mm_json_get_str(k);
-    size_t old = mm__iam_path_key(qp->path, sizeof(qp->path), key.ptr, key.len);
-    rc = resource_member(qp, key, x);
-    qp->path[old] = '\0';
-  }
-  return rc;
+  return each_member(qp, v, resource_member, NULL);
 }
 
 /* ---- policies ------------------------------------------------------------------------- */
@@ -326,8 +321,9 @@ static int single(qparse *qp, const mm_json_value *v, mm_iam_kind kind,
   return compile_one(qp, v, kind, slot);
 }
 
-static int policies_member(qparse *qp, mm_str k, const mm_json_value *v) {
+static int policies_member(qparse *qp, mm_str k, const mm_json_value *v, void *arg) {
   mm_iam_policies *pol = &qp->q->pol;
+  (void)arg;
   if (mm_str_eq(k, MM_STR("identity")))
     return compile_list(qp, v, MM_IAM_KIND_IDENTITY, &pol->identity);
   if (mm_str_eq(k, MM_STR("resource"))) return single(qp, v, MM_IAM_KIND_RESOURCE, &pol->resource);
@@ -353,16 +349,7 @@ static int policies_member(qparse *qp, mm_str k, const mm_json_value *v) {
 
 static int read_policies(qparse *qp, const mm_json_value *v) {
   if (!mm_json_is_object(v)) return fail(qp, MM_EINVAL, "policies must be an object");
-  mm_json_iter it = mm_json_iter_init(v);
-  const mm_json_value *k, *x;
-  int rc = MM_OK;
-  while (rc == MM_OK && mm_json_iter_next(&it, &k, &x)) {
-    mm_str key = mm_json_get_str(k);
-    size_t old = mm__iam_path_key(qp->path, sizeof(qp->path), key.ptr, key.len);
-    rc = policies_member(qp, key, x);
-    qp->path[old] = '\0';
-  }
-  return rc;
+  return each_member(qp, v, policies_member, NULL);
 }
 
 /* ---- the query ------------------------------------------------------------------------ */
@@ -375,7 +362,8 @@ static bool ignored_member(mm_str k) {
   return false;
 }
 
-static int query_member(qparse *qp, mm_str k, const mm_json_value *v) {
+static int query_member(qparse *qp, mm_str k, const mm_json_value *v, void *arg) {
+  (void)arg;
   if (mm_str_eq(k, MM_STR("principal"))) return read_principal(qp, v);
   if (mm_str_eq(k, MM_STR("action"))) return dup_str(qp, v, &qp->q->req.action);
   if (mm_str_eq(k, MM_STR("resource"))) return read_resource(qp, v);
@@ -401,15 +389,7 @@ static int query_fill(qparse *qp, const mm_json_value *root) {
   if (!q->ctx) return fail(qp, MM_ENOMEM, "out of memory");
   q->req.context = q->ctx;
   q->req.resource.arn = MM_STR("*");
-  mm_json_iter it = mm_json_iter_init(root);
-  const mm_json_value *k, *v;
-  int rc = MM_OK;
-  while (rc == MM_OK && mm_json_iter_next(&it, &k, &v)) {
-    mm_str key = mm_json_get_str(k);
-    size_t old = mm__iam_path_key(qp->path, sizeof(qp->path), key.ptr, key.len);
-    rc = query_member(qp, key, v);
-    qp->path[old] = '\0';
-  }
+  int rc = each_member(qp, root, query_member, NULL);
   if (rc == MM_OK && q->req.action.len == 0) rc = fail(qp, MM_EINVAL, "the request has no action");
   return rc;
 }
