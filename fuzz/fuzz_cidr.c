@@ -13,6 +13,7 @@
  *      that they overlap); every lookup at and around each entry's edges must
  *      agree with a brute-force scan of the entries.
  */
+#include "fuzz.h"
 #include "mamori/ip.h"
 
 #include <arpa/inet.h>
@@ -20,22 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(x)                                                                \
-  do {                                                                          \
-    if (!(x)) {                                                                 \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #x); \
-      abort();                                                                  \
-    }                                                                           \
-  } while (0)
-
 /* ---- 1. text --------------------------------------------------------------- */
 
 /* A failure reports its status and a position inside the input (line and
  * column count '\n' bytes, as mm_error_at does for any text). */
 static void check_error(const char *t, const mm_error *err, int rc, size_t len) {
-  CHECK(rc < 0 && err->code == rc && err->msg[0] != '\0');
-  CHECK(err->offset <= len && err->line >= 1 && err->column >= 1);
-  if (!memchr(t, '\n', err->offset)) CHECK(err->line == 1 && err->column == err->offset + 1);
+  FUZZ_CHECK(rc < 0 && err->code == rc && err->msg[0] != '\0');
+  FUZZ_CHECK(err->offset <= len && err->line >= 1 && err->column >= 1);
+  if (!memchr(t, '\n', err->offset)) FUZZ_CHECK(err->line == 1 && err->column == err->offset + 1);
 }
 
 static void address_round_trip(const char *t, size_t n) {
@@ -49,18 +42,18 @@ static void address_round_trip(const char *t, size_t n) {
     memcpy(cstr, t, n);
     cstr[n] = '\0';
     int theirs = inet_pton(memchr(t, ':', n) ? AF_INET6 : AF_INET, cstr, libc) == 1;
-    CHECK(theirs == (rc == MM_OK));
-    if (theirs) CHECK(memcmp(libc, a.bytes, a.family == MM_IP_V4 ? 4 : 16) == 0);
+    FUZZ_CHECK(theirs == (rc == MM_OK));
+    if (theirs) FUZZ_CHECK(memcmp(libc, a.bytes, a.family == MM_IP_V4 ? 4 : 16) == 0);
   }
   if (rc != MM_OK) {
     check_error(t, &err, rc, n);
     return;
   }
   size_t len = mm_ip_format(&a, text, sizeof(text));
-  CHECK(len > 0 && len < sizeof(text));
-  CHECK(mm_ip_parse(text, len, &b, NULL) == MM_OK);
-  CHECK(memcmp(&a, &b, sizeof(a)) == 0);
-  CHECK(mm_ip_format(&b, again, sizeof(again)) == len && strcmp(text, again) == 0);
+  FUZZ_CHECK(len > 0 && len < sizeof(text));
+  FUZZ_CHECK(mm_ip_parse(text, len, &b, NULL) == MM_OK);
+  FUZZ_CHECK(memcmp(&a, &b, sizeof(a)) == 0);
+  FUZZ_CHECK(mm_ip_format(&b, again, sizeof(again)) == len && strcmp(text, again) == 0);
 }
 
 static void cidr_round_trip(const char *t, size_t n, unsigned flags) {
@@ -73,15 +66,15 @@ static void cidr_round_trip(const char *t, size_t n, unsigned flags) {
     check_error(t, &err, rc, n);
     return;
   }
-  CHECK(!(flags & MM_CIDR_NO_ZERO) || c.len > 0);
+  FUZZ_CHECK(!(flags & MM_CIDR_NO_ZERO) || c.len > 0);
   size_t len = mm_cidr_format(&c, text, sizeof(text));
-  CHECK(len < sizeof(text));
-  CHECK(mm_cidr_parse(text, len, MM_CIDR_STRICT, &d, &err) == MM_OK); /* canonical is strict */
-  CHECK(memcmp(&c, &d, sizeof(c)) == 0);
-  CHECK(mm_cidr_format(&d, again, sizeof(again)) == len && strcmp(text, again) == 0);
+  FUZZ_CHECK(len < sizeof(text));
+  FUZZ_CHECK(mm_cidr_parse(text, len, MM_CIDR_STRICT, &d, &err) == MM_OK); /* canonical is strict */
+  FUZZ_CHECK(memcmp(&c, &d, sizeof(c)) == 0);
+  FUZZ_CHECK(mm_cidr_format(&d, again, sizeof(again)) == len && strcmp(text, again) == 0);
   mm_cidr_bounds(&c, &first, &last);
-  CHECK(mm_cidr_contains(&c, &first) && mm_cidr_contains(&c, &last));
-  CHECK(mm_ip_compare(&first, &last) <= 0);
+  FUZZ_CHECK(mm_cidr_contains(&c, &first) && mm_cidr_contains(&c, &last));
+  FUZZ_CHECK(mm_ip_compare(&first, &last) <= 0);
 }
 
 static void range_check(const char *t, size_t n) {
@@ -92,7 +85,7 @@ static void range_check(const char *t, size_t n) {
     check_error(t, &err, rc, n);
     return;
   }
-  CHECK(first.family == last.family && mm_ip_compare(&first, &last) <= 0);
+  FUZZ_CHECK(first.family == last.family && mm_ip_compare(&first, &last) <= 0);
 }
 
 /* ---- 2. a small set against brute force ------------------------------------ */
@@ -162,13 +155,13 @@ static void add_record(mm_ipset_builder *b, const uint8_t *r, entry *e, size_t *
     for (unsigned i = 0; i < r[1]; i++) step(&last, 1);
     if (mm_ip_compare(&first, &last) > 0) return; /* wrapped */
     if (mm_ipset_add_range(b, &first, &last, r[6], NULL) != MM_OK) {
-      CHECK(mm_ip_is_v4_mapped(&first) != mm_ip_is_v4_mapped(&last));
+      FUZZ_CHECK(mm_ip_is_v4_mapped(&first) != mm_ip_is_v4_mapped(&last));
       return;
     }
   } else {
     mm_cidr c;
-    CHECK(mm_cidr_make(&a, r[1] % (width + 1), &c) == MM_OK);
-    CHECK(mm_ipset_add_cidr(b, &c, r[6], NULL) == MM_OK);
+    FUZZ_CHECK(mm_cidr_make(&a, r[1] % (width + 1), &c) == MM_OK);
+    FUZZ_CHECK(mm_ipset_add_cidr(b, &c, r[6], NULL) == MM_OK);
     mm_cidr_bounds(&c, &first, &last);
   }
   mm_ip_addr f = mm_ip_unmap(&first), l = mm_ip_unmap(&last);
@@ -182,7 +175,7 @@ static void probe(const mm_ipset *s, const entry *e, size_t n, mm_ip_addr x) {
     if (d) step(&y, d);
     uint32_t v = 0;
     long got = mm_ipset_lookup(s, &y, &v) ? (long)v : -1;
-    CHECK(got == brute_lookup(e, n, &y));
+    FUZZ_CHECK(got == brute_lookup(e, n, &y));
   }
 }
 
@@ -190,11 +183,11 @@ static void set_check(const uint8_t *data, size_t size) {
   entry e[MAX_ENTRIES];
   size_t n = 0;
   mm_ipset_builder *b = mm_ipset_builder_new();
-  CHECK(b != NULL);
+  FUZZ_CHECK(b != NULL);
   for (size_t off = 0; off + 7 <= size && n < MAX_ENTRIES; off += 7)
     add_record(b, data + off, e, &n);
   mm_ipset *s = mm_ipset_compile(b, NULL);
-  CHECK(s != NULL);
+  FUZZ_CHECK(s != NULL);
   for (size_t off = 0; off + 7 <= size && off / 7 < MAX_ENTRIES; off += 7)
     probe(s, e, n, record_addr(data + off));
   for (size_t i = 0; i < n; i++) {

@@ -13,20 +13,13 @@
  *      agreement on that event;
  *   3. mm_events_test_pattern on the split must agree with both.
  */
+#include "fuzz.h"
 #include "mamori/events.h"
 #include "mamori/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(x)                                                                \
-  do {                                                                          \
-    if (!(x)) {                                                                 \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #x); \
-      abort();                                                                  \
-    }                                                                           \
-  } while (0)
 
 static const char *const fixed_patterns[] = {
     "{\"a\":[\"x\",1,null]}",
@@ -44,21 +37,21 @@ static const char *const fixed_events[] = {
 };
 
 static void check_error(const mm_error *err) {
-  CHECK(err->code < 0 && err->msg[0] != '\0');
+  FUZZ_CHECK(err->code < 0 && err->msg[0] != '\0');
   if (err->code == MM_EINVAL || err->code == MM_ELIMIT || err->code == MM_ERANGE)
-    CHECK(err->path[0] == '$' || err->line > 0);
+    FUZZ_CHECK(err->path[0] == '$' || err->line > 0);
 }
 
 /* A matcher holding the fixed patterns and p (which it takes over). */
 static mm_events_matcher *matcher_with(mm_events_pattern *p) {
   mm_events_builder *b = mm_events_builder_new();
-  CHECK(b != NULL);
+  FUZZ_CHECK(b != NULL);
   for (size_t i = 0; i < sizeof(fixed_patterns) / sizeof(*fixed_patterns); i++)
-    CHECK(mm_events_builder_add_json(b, (mm_str){"f", 1}, fixed_patterns[i],
-                                     strlen(fixed_patterns[i]), NULL) == MM_OK);
-  CHECK(mm_events_builder_add(b, (mm_str){"fuzz", 4}, p, NULL) == MM_OK);
+    FUZZ_CHECK(mm_events_builder_add_json(b, (mm_str){"f", 1}, fixed_patterns[i],
+                                          strlen(fixed_patterns[i]), NULL) == MM_OK);
+  FUZZ_CHECK(mm_events_builder_add(b, (mm_str){"fuzz", 4}, p, NULL) == MM_OK);
   mm_events_matcher *m = mm_events_compile(b, NULL);
-  CHECK(m != NULL);
+  FUZZ_CHECK(m != NULL);
   mm_events_builder_free(b);
   return m;
 }
@@ -71,9 +64,9 @@ static void agree(const mm_events_matcher *m, mm_events_ctx *c, const mm_json_va
     bool direct = mm_events_pattern_matches(mm_events_matcher_pattern(m, i), event);
     bool reported = k < n && idx[k] == i;
     k += reported;
-    CHECK(direct == reported);
+    FUZZ_CHECK(direct == reported);
   }
-  CHECK(k == n);
+  FUZZ_CHECK(k == n);
 }
 
 static void agree_text(const mm_events_matcher *m, mm_events_ctx *c, const char *t, size_t n) {
@@ -92,19 +85,19 @@ static bool try_pattern(const char *t, size_t n, const char *ev, size_t evlen, b
     check_error(&err);
     return false;
   }
-  CHECK(mm_events_pattern_alternatives(p) >= 1);
+  FUZZ_CHECK(mm_events_pattern_alternatives(p) >= 1);
   mm_events_matcher *m = matcher_with(p);
   mm_events_ctx *c = mm_events_ctx_new(m);
-  CHECK(c != NULL);
+  FUZZ_CHECK(c != NULL);
   for (size_t i = 0; all && i < sizeof(fixed_events) / sizeof(*fixed_events); i++)
     agree_text(m, c, fixed_events[i], strlen(fixed_events[i]));
   agree_text(m, c, ev, evlen);
   int one = mm_events_test_pattern(t, n, ev, evlen, &err);
   if (one >= 0) {
     mm_json_doc *d = mm_json_parse(ev, evlen, NULL, NULL);
-    CHECK(d != NULL);
-    CHECK(one ==
-          (int)mm_events_pattern_matches(mm_events_matcher_pattern(m, 4), mm_json_doc_root(d)));
+    FUZZ_CHECK(d != NULL);
+    FUZZ_CHECK(one == (int)mm_events_pattern_matches(mm_events_matcher_pattern(m, 4),
+                                                     mm_json_doc_root(d)));
     mm_json_doc_free(d);
   }
   mm_events_ctx_free(c);
