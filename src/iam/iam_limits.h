@@ -71,4 +71,28 @@
 #define MM_IAM_MAX_ARN 2048
 #endif
 
+/* Bytes of a catalog file once decompressed: 64 MiB. The whole catalog of
+ * AWS (450+ services, 22,000 actions) is under 2 MiB of text today. */
+#ifndef MM_IAM_CATALOG_MAX_SIZE
+#define MM_IAM_CATALOG_MAX_SIZE ((size_t)64 << 20)
+#endif
+
+/* Lines (entries: services, actions, resource types, keys) of a catalog:
+ * 1 Mi, forty times today's ~26,000. */
+#ifndef MM_IAM_CATALOG_MAX_ENTRIES
+#define MM_IAM_CATALOG_MAX_ENTRIES ((size_t)1 << 20)
+#endif
+
+/* Items in one list of a catalog line (resource types of an action, keys
+ * of one of them): 4096; EC2's longest is under 100. */
+#ifndef MM_IAM_CATALOG_MAX_LIST
+#define MM_IAM_CATALOG_MAX_LIST 4096
+#endif
+
+/* Bytes of one ARN format of a resource type: 512 (AWS's longest is under
+ * 200); the matcher keeps two states per byte on the stack. */
+#ifndef MM_IAM_CATALOG_MAX_ARN_FORMAT
+#define MM_IAM_CATALOG_MAX_ARN_FORMAT 512
+#endif
+
 #endif /* MAMORI_IAM_LIMITS_H */
