@@ -44,6 +44,7 @@ extern const mm__cli_group mm__cli_time;
 extern const mm__cli_group mm__cli_glob;
 extern const mm__cli_group mm__cli_iam;
 extern const mm__cli_group mm__cli_events;
+extern const mm__cli_group mm__cli_detect;
 
 /* Print "mamori: <msg>" to stderr and return MM_EXIT_USAGE. */
 int mm__cli_usage_error(const char *fmt, ...) MM_PRINTF(1, 2);

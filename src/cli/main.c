@@ -25,6 +25,7 @@ static const mm__cli_group *const groups[] = {
     &mm__cli_glob,
     &mm__cli_iam,
     &mm__cli_events,
+    &mm__cli_detect,
     /* clang-format on */
 };
 
