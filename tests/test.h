@@ -136,6 +136,20 @@ static inline char *mm_test_read_file(const char *path, size_t *len) {
   return buf;
 }
 
+/* Split a case-table line at tabs into at most max fields (the last keeps
+ * any further tabs); returns how many. The line is modified in place. */
+static inline int mm_test_split_tabs(char *line, char **field, int max) {
+  int k = 0;
+  while (k < max) {
+    field[k++] = line;
+    char *tab = strchr(line, '\t');
+    if (!tab) break;
+    *tab = '\0';
+    line = tab + 1;
+  }
+  return k;
+}
+
 /* ---- fault injection ---------------------------------------------------- */
 
 static long mm_test_alloc_countdown; /* fail when it reaches 0; <0: never */

@@ -51,17 +51,6 @@ static unsigned parse_flags(const char *s) {
   return flags;
 }
 
-/* Split line at tabs into exactly 4 fields; false for other lines. */
-static bool split4(char *line, char *field[4]) {
-  for (int i = 0; i < 4; i++) {
-    field[i] = line;
-    char *tab = strchr(line, '\t');
-    if (i < 3 && !tab) return false;
-    if (i < 3) *tab = '\0', line = tab + 1;
-  }
-  return true;
-}
-
 static void run_case(char *field[4], const char *source, int lineno) {
   unsigned flags = parse_flags(field[1]);
   mm_error err;
@@ -97,7 +86,8 @@ TEST(aws_documentation_cases) {
     char *field[4];
     if (!strncmp(line, "@source ", 8)) source = line + 8;
     if (line[0] == '#' || line[0] == '@' || !line[0]) continue;
-    if (!split4(line, field)) MM_TEST_FAIL("line %d: not 4 tab-separated fields", lineno);
+    if (mm_test_split_tabs(line, field, 4) != 4)
+      MM_TEST_FAIL("line %d: not 4 tab-separated fields", lineno);
     run_case(field, source, lineno);
     cases++;
   }

@@ -38,21 +38,13 @@ typedef struct table {
 static void split_row(table *t, char *line, int lineno) {
   row *r = &t->rows[t->n++];
   r->line = lineno;
-  r->nfield = 0;
-  for (char *f = line; f && r->nfield < MAX_FIELDS;) {
-    r->field[r->nfield++] = f;
-    char *tab = strchr(f, '\t');
-    if (tab) *tab++ = '\0';
-    f = tab;
-  }
+  r->nfield = mm_test_split_tabs(line, r->field, MAX_FIELDS);
 }
 
 static void load_table(table *t, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) MM_TEST_FAIL("cannot open %s", path);
-  t->text = calloc(1, 1 << 16);
-  size_t n = fread(t->text, 1, (1 << 16) - 1, f);
-  fclose(f);
+  size_t n;
+  t->text = mm_test_read_file(path, &n);
+  if (!t->text) MM_TEST_FAIL("cannot open %s", path);
   t->n = 0;
   t->path = path;
   int lineno = 0;
@@ -60,7 +52,10 @@ static void load_table(table *t, const char *path) {
     char *nl = strchr(line, '\n');
     if (nl) *nl = '\0';
     lineno++;
-    if (line[0] != '#' && line[0] != '\0' && t->n < MAX_ROWS) split_row(t, line, lineno);
+    if (line[0] != '#' && line[0] != '\0') {
+      if (t->n == MAX_ROWS) MM_TEST_FAIL("%s: more than %d rows", path, MAX_ROWS);
+      split_row(t, line, lineno);
+    }
     if (!nl) break;
     line = nl + 1;
   }

@@ -19,19 +19,6 @@ static mm_time random_instant(void) {
   return MM_TIME_MIN + (mm_time)(mm_test_rng() % span);
 }
 
-/* Split line at tabs into up to max fields; returns how many. */
-static int split(char *line, char **field, int max) {
-  int k = 0;
-  while (k < max) {
-    field[k++] = line;
-    char *tab = strchr(line, '\t');
-    if (!tab) break;
-    *tab = '\0';
-    line = tab + 1;
-  }
-  return k;
-}
-
 static unsigned mode_flags(const char *mode) {
   if (!strcmp(mode, "iso")) return MM_TIME_ISO8601;
   if (!strcmp(mode, "iam")) return MM_TIME_IAM;
@@ -57,7 +44,7 @@ static int for_each_row(const char *path, row_fn fn) {
     if (line[0] == '@') source = line;
     if (line[0] == '#' || line[0] == '@' || !line[0]) continue;
     char *field[5];
-    fn(field, split(line, field, 5), lineno, source);
+    fn(field, mm_test_split_tabs(line, field, 5), lineno, source);
     cases++;
   }
   free(text);
