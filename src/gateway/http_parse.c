@@ -56,8 +56,8 @@ int mm_http_parse_head(const char *buf, size_t len, size_t max_bytes, mm_http_he
   const char *p = buf, *end = buf + len;
   size_t n;
   const char *lf;
-  /* RFC 7230 3.5: ignore at least one empty line before the request line. */
-  while ((lf = line_end(p, end, &n)) && n == 0 && p == buf) p = lf + 1;
+  /* RFC 7230 3.5: empty lines before the request line are ignored. */
+  while ((lf = line_end(p, end, &n)) && n == 0) p = lf + 1;
   if (!lf) goto incomplete;
   int rc = parse_request_line(buf, end, p, n, head, err);
   if (rc != MM_OK) return rc;
