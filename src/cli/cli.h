@@ -45,6 +45,11 @@ extern const mm__cli_group mm__cli_glob;
 extern const mm__cli_group mm__cli_iam;
 extern const mm__cli_group mm__cli_events;
 extern const mm__cli_group mm__cli_detect;
+extern const mm__cli_group mm__cli_waf;
+extern const mm__cli_group mm__cli_gateway;
+/* `mamori detect sigma` (cmd_sigma.c): its handler and help text, for cmd_detect.c's table. */
+int mm__cli_detect_sigma(int argc, char **argv);
+extern const char mm__cli_detect_sigma_usage[];
 
 /* Print "mamori: <msg>" to stderr and return MM_EXIT_USAGE. */
 int mm__cli_usage_error(const char *fmt, ...) MM_PRINTF(1, 2);

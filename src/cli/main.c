@@ -26,6 +26,7 @@ static const mm__cli_group *const groups[] = {
     &mm__cli_iam,
     &mm__cli_events,
     &mm__cli_detect,
+    &mm__cli_gateway,
     /* clang-format on */
 };
 
@@ -146,6 +147,13 @@ static int run_group(const mm__cli_group *g, int argc, char **argv) {
     return MM_EXIT_OK;
   }
   const mm__cli_verb *v = find_verb(g, argv[0]);
+  /* A group whose first verb is "run" runs it when options come first:
+   * `mamori gateway --config F` is `mamori gateway run --config F`. The
+   * verb sees the group's name as its argv[0]. */
+  if (!v && argv[0][0] == '-' && strcmp(g->verbs[0].name, "run") == 0) {
+    v = &g->verbs[0];
+    argc++, argv--;
+  }
   if (!v) return mm__cli_usage_error("unknown verb '%s %s'", g->name, argv[0]);
   if (wants_help(argc, argv)) {
     fputs(v->usage, stdout);
