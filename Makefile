@@ -1,6 +1,9 @@
 # mamori's entry points. CMake + Ninja do the work underneath; every target
 # first runs scripts/deps.sh, so a fresh Debian machine needs nothing else.
 #
+#   make run        build, then start the gateway on 127.0.0.1:8080 in front of
+#                   the built-in demo origin, protected by
+#                   examples/default-webacl.json (Ctrl-C stops it)
 #   make            build (build/)
 #   make test       build, then every test; ends with ctest's summary line
 #   make bench      build the benchmarks (build-bench/, Release) and run them
@@ -26,7 +29,7 @@ ifneq ($(origin CC),default)
 CMAKE_ARGS += -DCMAKE_C_COMPILER=$(CC)
 endif
 
-.PHONY: all build deps test bench fuzz clean
+.PHONY: all build deps run test bench fuzz clean
 
 all: build
 
@@ -36,6 +39,9 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@scripts/run-demo.sh $(BUILD)/mamori
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure --timeout 300 -j $(JOBS)
