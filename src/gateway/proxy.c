@@ -448,8 +448,16 @@ static void build_upstream(gw_conn *c, mm_str inserted) {
   mm_buf *u = &c->up;
   mm_buf_clear(u);
   c->up_off = 0;
-  mm_buf_printf(u, "%.*s %.*s HTTP/1.1\r\n", (int)c->head.method.len, c->head.method.ptr,
-                (int)c->head.uri.len, c->head.uri.ptr);
+  mm_buf_printf(u, "%.*s ", (int)c->head.method.len, c->head.method.ptr);
+  /* a space in the target (SpaceInUri, forwarded in monitor and defensive
+   * modes) would split the origin's request line: send it as %20 */
+  for (size_t i = 0; i < c->head.uri.len; i++) {
+    if (c->head.uri.ptr[i] == ' ')
+      mm_buf_puts(u, "%20");
+    else
+      mm_buf_putc(u, c->head.uri.ptr[i]);
+  }
+  mm_buf_puts(u, " HTTP/1.1\r\n");
   mm_str conn = header_value(&c->head, "Connection", NULL);
   size_t n_xff;
   mm_str xff = header_value(&c->head, "X-Forwarded-For", &n_xff);
