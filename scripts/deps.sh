@@ -7,11 +7,17 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  cmake ninja-build gcc make pkg-config zlib1g-dev
+  cmake ninja-build gcc make pkg-config zlib1g-dev libyaml-dev
+  # WAF pattern matching: Vectorscan (Hyperscan API) and PCRE2
+  libvectorscan-dev libpcre2-dev
+  # WAF country lookups by default: Tor's geoip/geoip6 (/usr/share/tor)
+  tor-geoipdb
   # second compiler, sanitizers and libFuzzer (clang 14's runtime)
   clang libclang-rt-14-dev
   # benchmark peers (bench/): simdjson is C++, so g++ too
   g++ libsimdjson-dev libjansson-dev
+  # gateway benchmark peers (bench/gateway): wrk, nginx, nginx + ModSecurity + CRS
+  wrk nginx-light libnginx-mod-http-modsecurity modsecurity-crs
 )
 
 missing=()
