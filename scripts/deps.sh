@@ -18,7 +18,15 @@ PACKAGES=(
   g++ libsimdjson-dev libjansson-dev
   # gateway benchmark peers (bench/gateway): wrk, nginx, nginx + ModSecurity + CRS
   wrk nginx-light libnginx-mod-http-modsecurity modsecurity-crs
+  # WAF benchmark peer (bench/waf): ModSecurity v3's C API in the same process
+  libmodsecurity-dev
 )
+# The IAM peer (bench/iam-compat, bench/iam: @cloud-copilot/iam-simulate from
+# npm) needs node 18+ and npm. A machine that already has them (NodeSource's
+# nodejs, which carries npm and conflicts with Debian's npm) keeps its own.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -17,8 +17,8 @@
  *    not service principals), each level from the root to the account must
  *    have an applicable Allow;
  *  - RCPs ("RCP evaluation", orgs_manage_policies_rcps.html): for resources
- *    of member accounts, callers other than AWS services and service-linked
- *    roles; RCPFullAWSAccess is attached to every level and cannot be
+ *    of member accounts, every caller (AWS service principals included) but
+ *    service-linked roles; RCPFullAWSAccess is attached to every level and cannot be
  *    detached, so only their Deny statements matter;
  *  - VPC endpoint policies (vpc/latest/privatelink/vpc-endpoints-access.html):
  *    the endpoint's policy must allow as well;
@@ -83,8 +83,11 @@ static void find_applicable(const mm_iam_request *req, const mm_iam_policies *po
   ap->session = t == MM_IAM_PRINCIPAL_ROLE || t == MM_IAM_PRINCIPAL_FEDERATED_USER;
   bool slr = req->principal.service_linked;
   ap->scp = account_caller && !slr && !req->principal.management_account && pol->scp_levels > 0;
-  ap->rcp = t != MM_IAM_PRINCIPAL_SERVICE && !slr && !req->resource.management_account &&
-            pol->rcp_levels > 0;
+  /* RCPs bind AWS service principals too: AWS's own RCP examples deny
+   * service principals with aws:PrincipalIsAWSService (KMS developer guide,
+   * "Resource control policies in AWS KMS"); only service-linked roles are
+   * exempt (organizations/latest/userguide/orgs_manage_policies_rcps.html). */
+  ap->rcp = !slr && !req->resource.management_account && pol->rcp_levels > 0;
   ap->resource = pol->resource != NULL;
   ap->vpc = pol->vpc_endpoint != NULL;
   ap->must_allow = pol->resource_must_allow || action_needs_resource_allow(req->action);
