@@ -12,9 +12,16 @@
  *         Stratus Red Team detonation logs (every event, repeated), read
  *         through the CloudTrail reader (parse, check, classify).
  *
+ *   run   the detection engine with every shipped rule (data/detect/rules)
+ *         over the same CloudTrail file (reader + engine), and the engine
+ *         alone over the Stratus events parsed once and fed 2,000,000 times
+ *         (the per-record cost: one matcher call plus the candidate rules),
+ *         also with 300 more rules of the common shape (eventSource +
+ *         eventName) to show the cost with 300+ patterns.
+ *
  * Each figure is the best of 5 runs in CPU time (one core), printed beside
  * the issue's target.
- * usage: bench_detect --stratus DIR --dir OUTDIR [--lines N]
+ * usage: bench_detect --stratus DIR --dir OUTDIR [--lines N] [--rules DIR]
  */
 #include "mamori/detect.h"
 
@@ -127,6 +134,121 @@ static void report(const char *what, const char *unit, double secs, uint64_t n, 
                           : "NOT met");
 }
 
+/* ---- the engine ------------------------------------------------------------------ */
+
+/* The shipped rules plus `extra` synthetic ones (one pattern each, on
+ * eventSource and eventName, as most CloudTrail rules are). */
+static mm_detect_engine *make_engine(const char *rules, int extra, size_t *patterns) {
+  mm_detect_rules *rs = mm_detect_rules_new();
+  mm_error err;
+  if (mm_detect_rules_load(rs, rules, &err) != MM_OK) {
+    fprintf(stderr, "%s\n", err.msg);
+    mm_detect_rules_free(rs);
+    return NULL;
+  }
+  mm_buf b = MM_BUF_INIT;
+  for (int i = 0; i < extra; i++) {
+    mm_buf_clear(&b);
+    mm_buf_printf(&b,
+                  "{\"id\":\"bench.%d\",\"type\":\"mamori:Bench:IAMUser/R%d\",\"severity\":2,"
+                  "\"pattern\":{\"eventSource\":[\"svc%d.amazonaws.com\"],\"eventName\":"
+                  "[\"Action%d\",{\"prefix\":\"Delete%d\"}]}}",
+                  i, i, i % 40, i, i);
+    mm_detect_rules_add_json(rs, b.ptr, b.len, NULL, &err);
+  }
+  mm_buf_free(&b);
+  *patterns = 0;
+  for (size_t i = 0; i < mm_detect_rules_count(rs); i++) {
+    mm_detect_rule_info ri;
+    mm_detect_rules_info(rs, i, &ri);
+    *patterns += ri.patterns;
+  }
+  return mm_detect_engine_new(rs, NULL, &err);
+}
+
+static double time_reader_engine(const char *path, const char *rules, uint64_t *records) {
+  double best = 1e9;
+  for (int run = 0; run < RUNS; run++) {
+    size_t patterns;
+    mm_detect_engine *e = make_engine(rules, 0, &patterns);
+    if (!e) return -1;
+    mm_detect_options o = {0};
+    o.format = MM_DETECT_CLOUDTRAIL;
+    double t0 = now();
+    mm_detect_reader *r = mm_detect_reader_open_path(path, &o, NULL);
+    mm_detect_record rec;
+    int rc;
+    *records = 0;
+    while (r && (rc = mm_detect_reader_next(r, &rec, NULL)) != MM_EOF)
+      if (rc == MM_OK) mm_detect_engine_feed(e, &rec), ++*records;
+    mm_detect_reader_close(r);
+    double t = now() - t0;
+    if (t < best) best = t;
+    mm_detect_engine_free(e);
+  }
+  return best;
+}
+
+#define MAX_EVENTS 4096
+
+/* Every Stratus event, parsed once (the documents stay alive). */
+static size_t parse_stratus(const char *dir, mm_json_doc **docs, mm_detect_record *recs,
+                            long long *bytes) {
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  size_t n = 0;
+  mm_buf b = MM_BUF_INIT;
+  *bytes = 0;
+  while (d && (de = readdir(d)) != NULL) {
+    if (!strstr(de->d_name, ".json")) continue;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+    mm_detect_reader *r = mm_detect_reader_open_path(path, NULL, NULL);
+    mm_detect_record rec;
+    while (r && n < MAX_EVENTS && mm_detect_reader_next(r, &rec, NULL) == MM_OK) {
+      mm_buf_clear(&b);
+      mm_json_write(&b, rec.value, 0);
+      *bytes += (long long)b.len;
+      docs[n] = mm_json_parse(b.ptr, b.len, NULL, NULL);
+      memset(&recs[n], 0, sizeof(recs[n]));
+      if (docs[n] && mm_detect_json_record(mm_json_doc_root(docs[n]), MM_DETECT_CLOUDTRAIL,
+                                           &recs[n], NULL) == MM_OK)
+        n++;
+    }
+    mm_detect_reader_close(r);
+  }
+  if (d) closedir(d);
+  mm_buf_free(&b);
+  return n;
+}
+
+static void bench_engine_only(const char *stratus, const char *rules, int extra) {
+  static mm_json_doc *docs[MAX_EVENTS];
+  static mm_detect_record recs[MAX_EVENTS];
+  long long bytes;
+  size_t n = parse_stratus(stratus, docs, recs, &bytes), patterns = 0;
+  const uint64_t feeds = 2000000;
+  double best = 1e9;
+  uint64_t hits = 0;
+  for (int run = 0; run < RUNS && n; run++) {
+    mm_detect_engine *e = make_engine(rules, extra, &patterns);
+    if (!e) break;
+    double t0 = now();
+    hits = 0;
+    for (uint64_t i = 0; i < feeds; i++) hits += mm_detect_engine_feed(e, &recs[i % n]);
+    double t = now() - t0;
+    if (t < best) best = t;
+    mm_detect_engine_free(e);
+  }
+  char what[96];
+  snprintf(what, sizeof(what), "engine only, %zu patterns", patterns);
+  report(what, "records", best, feeds, (long long)((double)bytes / (double)n * (double)feeds),
+         500000);
+  printf("  (%zu distinct events fed in turn, %.3f hits per record)\n", n,
+         (double)hits / (double)feeds);
+  for (size_t i = 0; i < n; i++) mm_json_doc_free(docs[i]);
+}
+
 /* ---- CloudTrail file from the Stratus logs ------------------------------------ */
 
 /* Append every event of every detonation log to out, as elements. */
@@ -171,12 +293,13 @@ static int make_ct_file(const char *stratus, const char *path, long long min_byt
 }
 
 int main(int argc, char **argv) {
-  const char *stratus = NULL, *dir = ".";
+  const char *stratus = NULL, *dir = ".", *rules = NULL;
   uint64_t lines = 2000000;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--stratus") == 0) stratus = argv[i + 1];
     if (strcmp(argv[i], "--dir") == 0) dir = argv[i + 1];
     if (strcmp(argv[i], "--lines") == 0) lines = strtoull(argv[i + 1], NULL, 10);
+    if (strcmp(argv[i], "--rules") == 0) rules = argv[i + 1];
   }
   char flow_path[4096], ct_path[4096];
   snprintf(flow_path, sizeof(flow_path), "%s/flow-v5-%llu.log", dir, (unsigned long long)lines);
@@ -207,5 +330,10 @@ int main(int argc, char **argv) {
   t = time_reader(ct_path, &o, &n, &errors);
   report("cloudtrail {\"Records\":[...]}", "records", t, n, size, 500000);
   if (errors) printf("  (%llu errors!)\n", (unsigned long long)errors);
+  if (!rules) return 0;
+  t = time_reader_engine(ct_path, rules, &n);
+  report("cloudtrail reader + all rules", "records", t, n, size, 500000);
+  bench_engine_only(stratus, rules, 0);
+  bench_engine_only(stratus, rules, 300);
   return 0;
 }

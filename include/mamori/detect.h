@@ -22,8 +22,12 @@
  * column); the reader goes on with the next one and never loses what it
  * already yielded. docs/detect.md has the formats, the errors and the limits.
  *
- * Detectors and findings (GuardDuty finding types, ASFF) come next and will
- * be declared in this header too.
+ * The second part is detection: rules that are data (an EventBridge pattern
+ * or a boolean tree of patterns, with an optional threshold over a sliding
+ * window), loaded from JSON files; an engine that compiles every rule's
+ * patterns into one matcher, feeds it records and adds the threat-list and
+ * network detectors; and findings in GuardDuty's JSON shape, in ASFF and in
+ * an EventBridge envelope, repeats aggregated into one finding id.
  */
 #ifndef MAMORI_DETECT_H
 #define MAMORI_DETECT_H
@@ -267,5 +271,112 @@ MM_API void mm_detect_reader_close(mm_detect_reader *r);
  * time are set; otherwise MM_EINVAL with err (path names the field). */
 MM_API int mm_detect_json_record(const mm_json_value *v, mm_detect_format format,
                                  mm_detect_record *rec, mm_error *err);
+
+/* ---- detection rules ------------------------------------------------------------ */
+
+/* A set of detection rules (docs/detect.md "Rule format"): each a JSON object
+ * {"id", "type", "severity", "title", "description", "author", "references",
+ * "source", "pattern" | "condition", "threshold", "intel", "check",
+ * "resource"}. Owned by the caller until handed to mm_detect_engine_new. */
+typedef struct mm_detect_rules mm_detect_rules;
+
+MM_API mm_detect_rules *mm_detect_rules_new(void);
+MM_API void mm_detect_rules_free(mm_detect_rules *rs);
+/* Add the rules in text[0..len): one rule object or an array of them.
+ * origin (may be NULL) names the input in messages. All or nothing: on an
+ * error no rule of text is added, and err says what, with err->path the
+ * JSON path of the offending value ("$[2].threshold.count") and err->msg
+ * "ORIGIN: PATH: message". MM_EINVAL (a bad rule, a duplicate id),
+ * MM_ESYNTAX (bad JSON, with line and column), MM_ELIMIT, MM_ENOMEM. */
+MM_API int mm_detect_rules_add_json(mm_detect_rules *rs, const char *text, size_t len,
+                                    const char *origin, mm_error *err);
+/* A rule file, or every "*.json" file of a directory (in name order).
+ * MM_EIO for an unreadable path; otherwise as mm_detect_rules_add_json. */
+MM_API int mm_detect_rules_load(mm_detect_rules *rs, const char *path, mm_error *err);
+MM_API size_t mm_detect_rules_count(const mm_detect_rules *rs);
+
+/* What a rule says about itself; strings owned by the rule set. */
+typedef struct mm_detect_rule_info {
+  const char *id;          /* unique */
+  const char *type;        /* finding type, "Policy:IAMUser/RootCredentialUsage" */
+  double severity;         /* GuardDuty's scale, 1.0-8.9 */
+  const char *title;       /* one line */
+  const char *description; /* may be "" */
+  const char *author;      /* may be "" (Sigma rules: always shown, DRL 1.1) */
+  const char *origin;      /* the file it came from, or "" */
+  mm_detect_format source; /* CLOUDTRAIL, FLOW or DNS */
+  const char *resource;    /* "AccessKey", "Instance" or "S3Bucket" */
+  size_t patterns;         /* leaf patterns */
+  bool threshold;          /* counts events over a window */
+  bool intel;              /* needs a threat-list match */
+} mm_detect_rule_info;
+
+/* Rule i (in the order added); MM_OK or MM_ERANGE. */
+MM_API int mm_detect_rules_info(const mm_detect_rules *rs, size_t i, mm_detect_rule_info *out);
+
+/* ---- the engine ----------------------------------------------------------------- */
+
+typedef struct mm_detect_engine mm_detect_engine;
+/* One aggregated finding, owned by the engine. */
+typedef struct mm_detect_finding mm_detect_finding;
+
+/* Called for a new finding (first = true) and for each repeat aggregated
+ * into it (first = false). f stays valid until the engine is freed. */
+typedef void (*mm_detect_finding_fn)(void *ud, const mm_detect_finding *f, bool first);
+
+typedef struct mm_detect_engine_options {
+  const char *intel_dir;         /* the user's threat and trusted-IP lists (".Custom"
+                                    findings); NULL = none */
+  const char *default_intel_dir; /* the shipped lists (data/detect/intel); NULL = none */
+  const char *detector_id;       /* GuardDuty detectorId; NULL = derived from account and region */
+  mm_detect_finding_fn on_finding; /* may be NULL */
+  void *ud;                        /* passed to on_finding */
+} mm_detect_engine_options;
+
+/* An engine over rules, which it takes over (also on failure; rules may be
+ * NULL for network detectors only). NULL with err on failure (a list that
+ * cannot be read, MM_ENOMEM). opt may be NULL. */
+MM_API mm_detect_engine *mm_detect_engine_new(mm_detect_rules *rules,
+                                              const mm_detect_engine_options *opt, mm_error *err);
+MM_API void mm_detect_engine_free(mm_detect_engine *e);
+/* Run every detector on one record. Returns the number of hits (each
+ * becomes a new finding or a repeat of one). Allocation-free unless a hit
+ * makes a new finding or a threshold sees a new group. */
+MM_API size_t mm_detect_engine_feed(mm_detect_engine *e, const mm_detect_record *rec);
+/* End of input: detectors with windows report what they still hold. */
+MM_API void mm_detect_engine_flush(mm_detect_engine *e);
+MM_API size_t mm_detect_engine_rule_count(const mm_detect_engine *e);
+MM_API int mm_detect_engine_rule(const mm_detect_engine *e, size_t i, mm_detect_rule_info *out);
+/* Findings so far, in the order they were created. */
+MM_API size_t mm_detect_engine_finding_count(const mm_detect_engine *e);
+MM_API const mm_detect_finding *mm_detect_engine_finding(const mm_detect_engine *e, size_t i);
+
+/* ---- findings ------------------------------------------------------------------- */
+
+MM_API const char *mm_detect_finding_id(const mm_detect_finding *f);   /* 32 hex digits */
+MM_API const char *mm_detect_finding_type(const mm_detect_finding *f); /* finding type */
+MM_API const char *mm_detect_finding_rule(const mm_detect_finding *f); /* rule id */
+MM_API double mm_detect_finding_severity(const mm_detect_finding *f);
+MM_API uint64_t mm_detect_finding_count(const mm_detect_finding *f); /* service.count */
+MM_API const char *mm_detect_finding_resource(
+    const mm_detect_finding *f); /* key, instance, bucket */
+MM_API mm_time mm_detect_finding_first_seen(const mm_detect_finding *f);
+MM_API mm_time mm_detect_finding_last_seen(const mm_detect_finding *f);
+
+typedef enum mm_detect_output {
+  MM_DETECT_OUT_GUARDDUTY = 0,   /* GuardDuty's finding JSON (schemaVersion "2.0") */
+  MM_DETECT_OUT_ASFF = 1,        /* AWS Security Finding Format, SchemaVersion 2018-10-08 */
+  MM_DETECT_OUT_EVENTBRIDGE = 2, /* {"detail-type":"GuardDuty Finding", "detail": <finding>} */
+} mm_detect_output;
+
+/* Append f as one compact JSON object in the given shape. MM_OK or MM_ENOMEM. */
+MM_API int mm_detect_finding_write(const mm_detect_finding *f, mm_detect_output how, mm_buf *out);
+/* The ASFF Types entry for a finding type, as GuardDuty maps it into
+ * Security Hub's namespaces ("TTPs/Defense Evasion/Stealth:IAMUser-..."),
+ * appended to out. MM_OK or MM_ENOMEM. */
+MM_API int mm_detect_asff_type(const char *type, mm_buf *out);
+/* ASFF Severity.Label for a GuardDuty severity: "LOW", "MEDIUM", "HIGH",
+ * "CRITICAL" (or "INFORMATIONAL" below 1.0). */
+MM_API const char *mm_detect_severity_label(double severity);
 
 #endif /* MAMORI_DETECT_H */
