@@ -173,6 +173,21 @@ static int cmp_u32(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* Results come out nearly sorted and few (a handful per event): insertion
+ * sort beats qsort's call per comparison there; qsort stays for the rest. */
+static void sort_results(uint32_t *r, size_t n) {
+  if (n > 32) {
+    qsort(r, n, sizeof(uint32_t), cmp_u32);
+    return;
+  }
+  for (size_t i = 1; i < n; i++) {
+    uint32_t v = r[i];
+    size_t j = i;
+    while (j > 0 && r[j - 1] > v) r[j] = r[j - 1], j--;
+    r[j] = v;
+  }
+}
+
 size_t mm_events_match(const mm_events_matcher *m, mm_events_ctx *c, const mm_json_value *event,
                        const uint32_t **indexes) {
   if (indexes) *indexes = NULL;
@@ -182,7 +197,7 @@ size_t mm_events_match(const mm_events_matcher *m, mm_events_ctx *c, const mm_js
   if (event) walk(c, m->root, event);
   for (uint32_t i = 0; i < c->ncands; i++) accept(c, c->cands[i], event);
   for (uint32_t i = 0; i < m->nalways; i++) accept(c, m->always[i], event);
-  if (c->nresults > 1) qsort(c->results, c->nresults, sizeof(uint32_t), cmp_u32);
+  sort_results(c->results, c->nresults);
   if (indexes) *indexes = c->results;
   return c->nresults;
 }
