@@ -72,12 +72,19 @@ typedef struct mm_waf_request {
 /* Parse one raw HTTP/1.1 request (request line, header lines, empty line,
  * body) from text[0..len) into *req, allocating from a. Line ends may be CRLF
  * or LF. The body is whatever follows the header section, cut to
- * Content-Length when that is present and smaller; chunked bodies are
- * de-chunked. Errors: MM_ESYNTAX with err->line/column/offset. */
+ * Content-Length when that is present and smaller (body_length is then the
+ * declared length); chunked bodies are de-chunked into a. Obsolete line
+ * folding, whitespace before a colon, bare CR and control bytes in the head
+ * are errors. The strings point into text (but a de-chunked body): text
+ * must outlive req. Errors, with err->line/column/offset at the offending
+ * byte: MM_ESYNTAX, MM_ELIMIT (the header limits of src/waf/limits.h),
+ * MM_ERANGE (a Content-Length or chunk size too large), MM_ETRUNC (a
+ * chunked body cut short), MM_ENOMEM. docs/waf-requests.md has the rules. */
 MM_API int mm_waf_request_parse_raw(mm_arena *a, const char *text, size_t len, mm_waf_request *req,
                                     mm_error *err);
 
-/* Build a request from one record of the JSON corpus format (docs/waf.md):
+/* Build a request from one record of the JSON corpus format
+ * (docs/waf-requests.md):
  *   {"method":"GET","uri":"/a?b=c","version":"HTTP/1.1",
  *    "headers":[["Host","example.com"],...]   (or an object name -> value),
  *    "body":"text" | "body_base64":"...", "client_ip":"192.0.2.1",
@@ -86,7 +93,11 @@ MM_API int mm_waf_request_parse_raw(mm_arena *a, const char *text, size_t len, m
  *           "point_formats":[...],"sig_algs":[...],"versions":[...],
  *           "alpn":"h2","sni":true,"quic":false}}
  * or {"raw": "<a raw request as above>"} plus the same client_ip/id/time/tls.
- * Strings are copied into a. Errors: MM_EINVAL with err->path. */
+ * uri is required; method defaults to GET, version to HTTP/1.1, tls.version
+ * to 771; "time" may also be epoch milliseconds; other members are ignored.
+ * Strings are copied into a. Errors: MM_EINVAL (MM_ELIMIT past
+ * MM_WAF_MAX_HEADERS headers) with err->path; a raw request's own errors
+ * keep their line and column, with the path "$.raw". */
 MM_API int mm_waf_request_from_json(mm_arena *a, const mm_json_value *v, mm_waf_request *req,
                                     mm_error *err);
 
@@ -117,8 +128,11 @@ typedef struct mm_waf_geo_result {
 } mm_waf_geo_result;
 
 /* Open path: a .mmdb file, or a Tor geoip file (IPv4 "from,to,CC" lines with
- * integer bounds; an IPv6 file "from,to,CC" with address bounds). When
- * path6 is not NULL it is read as the IPv6 companion of a Tor file. */
+ * integer bounds; an IPv6 file "from,to,CC" with address bounds), told
+ * apart by content. When path6 is not NULL it is read as the IPv6 companion
+ * of a Tor file (ignored for a .mmdb). NULL with err: MM_EIO, MM_ESYNTAX
+ * or MM_ELIMIT with the line and column of a bad Tor line, MM_EINVAL for
+ * unusable .mmdb metadata, MM_ENOMEM. */
 MM_API mm_waf_geo *mm_waf_geo_open(const char *path, const char *path6, mm_error *err);
 /* Debian's tor-geoipdb (/usr/share/tor/geoip and geoip6), or NULL with err
  * when it is not installed. */
@@ -143,8 +157,10 @@ typedef struct mm_waf_rate_store {
 } mm_waf_rate_store;
 
 /* The in-process store: a sliding window of 1-second buckets per key,
- * bounded to max_keys keys (the least recently seen key is dropped), safe
- * for concurrent use. NULL when memory runs out. */
+ * bounded to max_keys keys (0 = MM_WAF_RATE_DEFAULT_KEYS; the least
+ * recently seen key is dropped), safe for concurrent use. add() refuses
+ * (MM_EINVAL) a window of 0 or over 600 s, a negative time, a key over
+ * MM_WAF_RATE_MAX_KEY bytes. NULL when memory runs out. */
 MM_API mm_waf_rate_store *mm_waf_rate_store_memory(size_t max_keys);
 /* Free a store made by a constructor above (calls s->free). */
 MM_API void mm_waf_rate_store_free(mm_waf_rate_store *s);
@@ -180,8 +196,7 @@ MM_API void mm_waf_loader_set_flags(mm_waf_loader *l, unsigned flags);
 MM_API int mm_waf_loader_set_managed_dir(mm_waf_loader *l, const char *dir, mm_error *err);
 /* Add one IPSet, RegexPatternSet or RuleGroup (told apart by the wrapper
  * member or, bare, by its members: Addresses / RegularExpressionList /
- * Rules). source names the input in messages. MM_OK, or an error with
- * err->path; l is then unchanged. */
+ * Rules). MM_OK, or an error with err->path; l is then unchanged. */
 MM_API int mm_waf_loader_add_json(mm_waf_loader *l, const char *text, size_t len, mm_error *err);
 /* Load a web ACL (text is copied). NULL with err on failure. */
 MM_API mm_waf_acl *mm_waf_acl_load(mm_waf_loader *l, const char *text, size_t len, mm_error *err);

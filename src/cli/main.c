@@ -27,6 +27,7 @@ static const mm__cli_group *const groups[] = {
     &mm__cli_events,
     &mm__cli_detect,
     &mm__cli_gateway,
+    &mm__cli_waf,
     /* clang-format on */
 };
 
