@@ -8,6 +8,8 @@ set -euo pipefail
 PACKAGES=(
   # build
   cmake ninja-build gcc make pkg-config zlib1g-dev libyaml-dev
+  # the gateway's TLS termination
+  libssl-dev
   # WAF pattern matching: Vectorscan (Hyperscan API) and PCRE2
   libvectorscan-dev libpcre2-dev
   # WAF country lookups by default: Tor's geoip/geoip6 (/usr/share/tor)
@@ -18,6 +20,8 @@ PACKAGES=(
   g++ libsimdjson-dev libjansson-dev
   # gateway benchmark peers (bench/gateway): wrk, nginx, nginx + ModSecurity + CRS
   wrk nginx-light libnginx-mod-http-modsecurity modsecurity-crs
+  # gateway: a real Redis for the shared rate store's tests (tests/gateway/test_redis_rate.c)
+  redis-server
   # WAF benchmark peer (bench/waf): ModSecurity v3's C API in the same process
   libmodsecurity-dev
 )

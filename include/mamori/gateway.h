@@ -32,6 +32,8 @@ typedef struct mm_gateway mm_gateway;
 MM_API mm_gateway *mm_gateway_start(mm_gateway_config *cfg, mm_error *err);
 /* The port the gateway listens on (useful with port 0). */
 MM_API int mm_gateway_port(const mm_gateway *g);
+/* The HTTPS port (tls_listen), or 0 when there is none. */
+MM_API int mm_gateway_tls_port(const mm_gateway *g);
 /* Swap in a new configuration (taken over, also on failure): requests in
  * flight finish on the old one. The listening address cannot change: a
  * config that changes it is refused with MM_EINVAL and the old one stays. */

@@ -8,14 +8,17 @@
 
 #include "cli/cli.h"
 #include "mamori/gateway.h"
+#include "mamori/log.h"
 
 #define DRAIN_MS 10000 /* how long requests in flight may take to finish on stop */
 
 static const char run_usage[] =
-    "usage: mamori gateway [run] --config FILE\n\n"
+    "usage: mamori gateway [run] --config FILE [--log-json]\n\n"
     "Run the edge gateway: an HTTP/1.1 reverse proxy with the desync\n"
     "classification and the web ACLs of FILE (docs/gateway.md) in front of\n"
     "its origins.\n\n"
+    "  --log-json   the gateway's own events (start, reload, origin health,\n"
+    "               stop) as JSON Lines on stderr instead of text\n\n"
     "signals: SIGHUP reloads FILE (a bad file leaves the running one serving),\n"
     "         SIGTERM and SIGINT stop accepting, let requests in flight finish\n"
     "         (at most 10 s) and exit 0.\n"
@@ -45,9 +48,16 @@ static mm_gateway_config *load(const char *path) {
   return cfg;
 }
 
+static bool has_flag(int argc, char **argv, const char *flag) {
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], flag) == 0) return true;
+  return false;
+}
+
 static int run_gateway(int argc, char **argv) {
   const char *path = config_arg(argc, argv);
   if (!path) return mm__cli_usage_error("gateway needs --config FILE");
+  mm_log_configure(MM_LOG_INFO, has_flag(argc, argv, "--log-json"));
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGHUP);
@@ -60,22 +70,26 @@ static int run_gateway(int argc, char **argv) {
   mm_error err;
   mm_gateway *g = mm_gateway_start(cfg, &err);
   if (!g) return mm__cli_input_error("gateway", &err);
-  fprintf(stderr, "mamori gateway: listening on port %d (config %s)\n", mm_gateway_port(g), path);
+  if (mm_gateway_tls_port(g))
+    mm_log(MM_LOG_INFO, "gateway", "listening on port %d, TLS on port %d (config %s)",
+           mm_gateway_port(g), mm_gateway_tls_port(g), path);
+  else
+    mm_log(MM_LOG_INFO, "gateway", "listening on port %d (config %s)", mm_gateway_port(g), path);
   for (;;) {
     int sig;
     if (sigwait(&set, &sig) != 0) continue;
     if (sig != SIGHUP) break;
     mm_gateway_config *next = load(path);
     if (!next) {
-      fprintf(stderr, "mamori gateway: reload refused; the running configuration stays\n");
+      mm_log(MM_LOG_WARN, "gateway", "reload refused; the running configuration stays");
       continue;
     }
     if (mm_gateway_reload(g, next, &err) != MM_OK)
-      fprintf(stderr, "mamori gateway: reload refused: %s\n", err.msg);
+      mm_log(MM_LOG_WARN, "gateway", "reload refused: %s", err.msg);
     else
-      fprintf(stderr, "mamori gateway: reloaded %s\n", path);
+      mm_log(MM_LOG_INFO, "gateway", "reloaded %s", path);
   }
-  fprintf(stderr, "mamori gateway: stopping\n");
+  mm_log(MM_LOG_INFO, "gateway", "stopping: draining requests in flight");
   mm_gateway_stop(g, DRAIN_MS);
   return MM_EXIT_OK;
 }

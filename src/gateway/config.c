@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/ddos.h"
 #include "gateway/gw.h"
 #include "mamori/alloc.h"
 #include "mamori/json.h"
@@ -179,9 +180,72 @@ static int parse_origins(const mm_json_value *v, const char *path, mm__gw_site *
   return MM_OK;
 }
 
-static int parse_site(const mm_json_value *v, size_t index, const char *base, mm__gw_site *s,
+/* "tls": {"cert": PEM chain, "key": PEM key, "ocsp": DER OCSP response}. */
+static int parse_site_tls(const mm_json_value *v, const char *site_path, const char *base,
+                          mm__gw_site *s, mm_error *err) {
+  static const char *const keys[] = {"cert", "key", "ocsp", NULL};
+  char path[160], cert[512] = "", key[512] = "", ocsp[512] = "";
+  snprintf(path, sizeof path, "%s.tls", site_path);
+  int rc = check_keys(v, path, keys, err);
+  if (rc == MM_OK) rc = copy_path(mm_json_get(v, "cert"), path, base, cert, sizeof cert, err);
+  if (rc == MM_OK) rc = copy_path(mm_json_get(v, "key"), path, base, key, sizeof key, err);
+  if (rc == MM_OK) rc = copy_path(mm_json_get(v, "ocsp"), path, base, ocsp, sizeof ocsp, err);
+  if (rc == MM_OK && (!cert[0] || !key[0])) rc = bad(err, path, "needs cert and key");
+  if (rc == MM_OK && mm__gw_tls_site(s, cert, key, ocsp, err) != MM_OK) {
+    mm_error_set_path(err, path);
+    rc = MM_EINVAL;
+  }
+  return rc;
+}
+
+static int get_double(const mm_json_value *obj, const char *key, const char *path, double *out,
                       mm_error *err) {
-  static const char *const keys[] = {"name", "hosts", "origins", "web_acl", "health_check", NULL};
+  const mm_json_value *v = mm_json_get(obj, key);
+  if (!v) return MM_OK;
+  if (mm_json_get_double(v, out) != MM_OK || *out < 0)
+    return bad(err, path, "must be a number >= 0");
+  return MM_OK;
+}
+
+/* "ddos": {"mode": "off"|"count"|"block", "learning_sec", "factor",
+ * "min_attack_rps", "hold_sec", "detect_sec", "baseline_sec",
+ * "max_baseline_share"} (docs/gateway.md). */
+static int parse_site_ddos(const mm_json_value *v, const char *site_path, mm__gw_site *s,
+                           mm_error *err) {
+  static const char *const keys[] = {"mode",           "learning_sec",       "factor",
+                                     "min_attack_rps", "hold_sec",           "detect_sec",
+                                     "baseline_sec",   "max_baseline_share", NULL};
+  char path[160];
+  snprintf(path, sizeof path, "%s.ddos", site_path);
+  int rc = check_keys(v, path, keys, err);
+  if (rc != MM_OK) return rc;
+  mm__gw_ddos_config c = {0};
+  snprintf(c.site, sizeof c.site, "%s", s->name);
+  mm_str mode = mm_json_get_str(mm_json_get(v, "mode"));
+  if (mm_str_eq(mode, MM_STR("block")))
+    c.mode = MM_GW_DDOS_BLOCK;
+  else if (mm_str_eq(mode, MM_STR("count")))
+    c.mode = MM_GW_DDOS_COUNT;
+  else if (mm_str_eq(mode, MM_STR("off")))
+    return MM_OK;
+  else
+    return bad(err, path, "mode must be \"off\", \"count\" or \"block\"");
+  rc = get_u32(v, "learning_sec", path, &c.learning_sec, err);
+  if (rc == MM_OK) rc = get_double(v, "factor", path, &c.factor, err);
+  if (rc == MM_OK) rc = get_double(v, "min_attack_rps", path, &c.min_attack_rps, err);
+  if (rc == MM_OK) rc = get_u32(v, "hold_sec", path, &c.hold_sec, err);
+  if (rc == MM_OK) rc = get_u32(v, "detect_sec", path, &c.detect_sec, err);
+  if (rc == MM_OK) rc = get_u32(v, "baseline_sec", path, &c.baseline_sec, err);
+  if (rc == MM_OK) rc = get_double(v, "max_baseline_share", path, &c.max_baseline_share, err);
+  if (rc == MM_OK && !(s->ddos = mm__gw_ddos_new(&c)))
+    rc = bad(err, path, "factor must be >= 1 and max_baseline_share in (0, 1]");
+  return rc;
+}
+
+static int parse_site(const mm_json_value *v, size_t index, const char *base, mm__gw_site *s,
+                      const mm_gateway_config *cfg, mm_error *err) {
+  static const char *const keys[] = {"name",         "hosts", "origins", "web_acl",
+                                     "health_check", "tls",   "ddos",    NULL};
   char path[96], sub[128];
   snprintf(path, sizeof path, "$.sites[%zu]", index);
   int rc = check_keys(v, path, keys, err);
@@ -204,16 +268,40 @@ static int parse_site(const mm_json_value *v, size_t index, const char *base, mm
     if (rc == MM_OK && (s->health_path[0] != '/' || s->health_interval_ms < 100))
       rc = bad(err, sub, "needs a path starting with '/' and interval_ms >= 100");
   }
+  const mm_json_value *tls = mm_json_get(v, "tls");
+  if (rc == MM_OK && tls) rc = parse_site_tls(tls, path, base, s, err);
   char acl[512] = "";
   snprintf(sub, sizeof sub, "%s.web_acl", path);
   if (rc == MM_OK) rc = copy_path(mm_json_get(v, "web_acl"), sub, base, acl, sizeof acl, err);
+  const mm_json_value *ddos = mm_json_get(v, "ddos");
+  if (rc == MM_OK && ddos) rc = parse_site_ddos(ddos, path, s, err);
   if (rc == MM_OK && acl[0]) {
-    s->waf = mm__gw_waf_load(acl, err);
+    s->waf = mm__gw_waf_load(acl, cfg, s->name, err);
     if (!s->waf) {
       if (!err->path[0]) mm_error_set_path(err, sub);
       rc = err->code ? err->code : MM_EINVAL;
     }
   }
+  return rc;
+}
+
+/* "rate_store": {"redis": "host:port", "timeout_ms": 5, "retry_ms": 1000}:
+ * rate-based rules count in Redis, shared by every gateway using it. */
+static int parse_rate_store(const mm_json_value *v, mm_gateway_config *c, mm_error *err) {
+  static const char *const keys[] = {"redis", "timeout_ms", "retry_ms", NULL};
+  if (!v) return MM_OK;
+  int rc = check_keys(v, "$.rate_store", keys, err);
+  if (rc == MM_OK)
+    rc = copy_string(mm_json_get(v, "redis"), "$.rate_store.redis", c->rate_redis,
+                     sizeof c->rate_redis, err);
+  if (rc == MM_OK)
+    rc = get_u32(v, "timeout_ms", "$.rate_store.timeout_ms", &c->rate_timeout_ms, err);
+  if (rc == MM_OK) rc = get_u32(v, "retry_ms", "$.rate_store.retry_ms", &c->rate_retry_ms, err);
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  if (rc == MM_OK &&
+      (!c->rate_redis[0] || mm__gw_parse_addr(c->rate_redis, &ss, &sl, err) != MM_OK))
+    rc = bad(err, "$.rate_store.redis", "needs a \"host:port\" address");
   return rc;
 }
 
@@ -223,14 +311,17 @@ static void free_sites(mm_gateway_config *c) {
     for (size_t h = 0; h < s->n_hosts; h++) mm_free(s->hosts[h]);
     mm_free(s->hosts);
     mm__gw_waf_free(s->waf);
+    mm__gw_ddos_free(s->ddos);
+    mm__gw_tls_free_site(s);
   }
+  mm__gw_tls_free_config(c);
 }
 
 static int parse_root(const mm_json_value *root, const char *base, mm_gateway_config *c,
                       mm_error *err) {
-  static const char *const keys[] = {"listen",     "workers", "desync_mode",  "limits",
-                                     "access_log", "waf_log", "metrics_path", "demo_origin",
-                                     "sites",      NULL};
+  static const char *const keys[] = {"listen",      "tls_listen", "workers", "desync_mode",
+                                     "limits",      "access_log", "waf_log", "metrics_path",
+                                     "demo_origin", "rate_store", "sites",   NULL};
   int rc = check_keys(root, "$", keys, err);
   if (rc != MM_OK) return rc;
   snprintf(c->listen, sizeof c->listen, "127.0.0.1:8080");
@@ -255,6 +346,7 @@ static int parse_root(const mm_json_value *root, const char *base, mm_gateway_co
   if (rc == MM_OK)
     rc = copy_string(mm_json_get(root, "demo_origin"), "$.demo_origin", c->demo_origin,
                      sizeof c->demo_origin, err);
+  if (rc == MM_OK) rc = parse_rate_store(mm_json_get(root, "rate_store"), c, err);
   const mm_json_value *sites = mm_json_get(root, "sites");
   if (rc == MM_OK && (!mm_json_is_array(sites) || mm_json_len(sites) == 0))
     rc = bad(err, "$.sites", "must be a non-empty array");
@@ -262,8 +354,17 @@ static int parse_root(const mm_json_value *root, const char *base, mm_gateway_co
   mm_json_iter it = mm_json_iter_init(rc == MM_OK ? sites : NULL);
   const mm_json_value *s;
   while (rc == MM_OK && mm_json_iter_next(&it, NULL, &s)) {
-    rc = parse_site(s, c->n_sites, base, &c->sites[c->n_sites], err);
+    rc = parse_site(s, c->n_sites, base, &c->sites[c->n_sites], c, err);
     c->n_sites++;
+  }
+  if (rc == MM_OK)
+    rc = copy_string(mm_json_get(root, "tls_listen"), "$.tls_listen", c->tls_listen,
+                     sizeof c->tls_listen, err);
+  if (rc == MM_OK && c->tls_listen[0]) {
+    if (mm__gw_parse_addr(c->tls_listen, &c->tls_addr, &c->tls_len, err) != MM_OK)
+      rc = bad(err, "$.tls_listen", err->msg);
+    else if (mm__gw_tls_config(c, err) != MM_OK)
+      mm_error_set_path(err, "$.tls_listen"), rc = MM_EINVAL;
   }
   return rc;
 }

@@ -25,7 +25,7 @@ static void demo_reply(int fd, const mm_http_head *h, size_t body_len) {
     if (mm_str_ieq(h->headers[i].name, MM_STR("Accept")) &&
         memmem(h->headers[i].value.ptr, h->headers[i].value.len, "json", 4))
       json = true;
-    if (mm_str_ieq(h->headers[i].name, MM_STR("x-amzn-waf-labels"))) label = h->headers[i].value;
+    if (mm_str_ieq(h->headers[i].name, MM_STR("x-mamori-waf-labels"))) label = h->headers[i].value;
   }
   if (json)
     mm_buf_printf(

@@ -3,7 +3,7 @@
  * configured health_check for its path, and marks it down after a failed
  * check (connect error, timeout, or a status outside 200-399) and up after
  * a good one. Request routing skips origins marked down while another one
- * of the group is up.
+ * of the group is up. The same thread ticks the sites' DDoS detectors.
  */
 #include <errno.h>
 #include <poll.h>
@@ -12,7 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "gateway/ddos.h"
 #include "gateway/server.h"
+#include "mamori/log.h"
 
 #define CHECK_TIMEOUT_MS 2000
 
@@ -50,9 +52,16 @@ static void *health_main(void *arg) {
       mm__gw_site *s = &cfg->sites[i];
       if (!s->health_path[0] || now - last[i] < s->health_interval_ms) continue;
       last[i] = now;
-      for (size_t k = 0; k < s->n_origins; k++)
-        atomic_store(&s->origins[k].down, !check_origin(&s->origins[k], s->health_path));
+      for (size_t k = 0; k < s->n_origins; k++) {
+        bool down = !check_origin(&s->origins[k], s->health_path);
+        if (atomic_exchange(&s->origins[k].down, down) != down)
+          mm_log(down ? MM_LOG_WARN : MM_LOG_INFO, "gateway", "site %s: origin %s is %s", s->name,
+                 s->origins[k].name, down ? "down" : "up again");
+      }
     }
+    /* the DDoS detectors evaluate once a second (they ignore extra calls) */
+    for (size_t i = 0; i < cfg->n_sites; i++)
+      if (cfg->sites[i].ddos) mm__gw_ddos_tick(cfg->sites[i].ddos, now);
     mm__gw_config_unref(cfg);
     usleep(100 * 1000);
   }

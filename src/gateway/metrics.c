@@ -3,8 +3,12 @@
  * (served at the configured metrics_path to loopback clients).
  */
 #include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "gateway/ddos.h"
 #include "gateway/gw.h"
+#include "gateway/redis_rate.h"
 
 /* Latency bucket upper bounds, microseconds (Prometheus "le"). */
 static const uint64_t bounds_us[MM_GW_LATENCY_BUCKETS] = {
@@ -19,9 +23,75 @@ void mm__gw_metrics_observe(mm__gw_metrics *m, int status, uint64_t latency_us) 
   atomic_fetch_add(&m->latency_sum_us, latency_us);
 }
 
+static mm__gw_named_count *find_name(mm__gw_named_count *t, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(t[i].name, name) == 0) return &t[i];
+  return NULL;
+}
+
+/* The last slot is kept for "other", so that a flood of distinct names
+ * cannot grow the exposition without bound. */
+static void count_name(mm__gw_named_count *t, size_t *n, const char *name) {
+  mm__gw_named_count *e = find_name(t, *n, name);
+  if (!e && *n >= MM_GW_METRIC_NAMES - 1) e = find_name(t, *n, name = "other");
+  if (!e) {
+    e = &t[(*n)++];
+    snprintf(e->name, sizeof e->name, "%s", name);
+    e->n = 0;
+  }
+  e->n++;
+}
+
+void mm__gw_metrics_block(mm__gw_metrics *m, const char *rule, const char *const *labels,
+                          size_t n_labels) {
+  pthread_mutex_lock(&m->names_lock);
+  count_name(m->by_rule, &m->n_rules, rule);
+  for (size_t i = 0; i < n_labels; i++) count_name(m->by_label, &m->n_labels, labels[i]);
+  pthread_mutex_unlock(&m->names_lock);
+}
+
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void label_value(mm_buf *out, const char *v) {
+  for (; *v; v++) {
+    if (*v == '\\' || *v == '"') mm_buf_putc(out, '\\');
+    if (*v == '\n') {
+      mm_buf_puts(out, "\\n");
+      continue;
+    }
+    mm_buf_putc(out, *v);
+  }
+}
+
+static void named_counts(mm_buf *out, const char *metric, const char *help, const char *label,
+                         const mm__gw_named_count *t, size_t n) {
+  mm_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", metric, help, metric);
+  for (size_t i = 0; i < n; i++) {
+    mm_buf_printf(out, "%s{%s=\"", metric, label);
+    label_value(out, t[i].name);
+    mm_buf_printf(out, "\"} %" PRIu64 "\n", t[i].n);
+  }
+}
+
 static void counter(mm_buf *out, const char *name, const char *help, uint64_t v) {
   mm_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", name, help, name, name,
                 v);
+}
+
+/* The sites' DDoS detectors and Redis rate stores, one family each. */
+static void site_metrics(const mm_gateway_config *cfg, mm_buf *out) {
+  mm__gw_ddos *ds[MM_GW_MAX_SITES];
+  mm_waf_rate_store *stores[MM_GW_MAX_SITES];
+  const char *names[MM_GW_MAX_SITES];
+  size_t nd = 0, ns = 0;
+  for (size_t i = 0; i < cfg->n_sites; i++) {
+    if (cfg->sites[i].ddos) ds[nd++] = cfg->sites[i].ddos;
+    if (cfg->sites[i].waf) {
+      stores[ns] = mm__gw_waf_rate(cfg->sites[i].waf);
+      names[ns++] = cfg->sites[i].name;
+    }
+  }
+  if (nd) mm__gw_ddos_metrics_write(ds, nd, out);
+  if (ns) mm__gw_redis_metrics_write(stores, names, ns, out);
 }
 
 int mm__gw_metrics_write(const mm__gw_metrics *m, const mm_gateway_config *cfg, mm_buf *out) {
@@ -35,6 +105,12 @@ int mm__gw_metrics_write(const mm__gw_metrics *m, const mm_gateway_config *cfg, 
                   (uint64_t)atomic_load(&m->status[i]));
   counter(out, "mamori_waf_blocked_total", "Requests the web ACL blocked.",
           atomic_load(&m->waf_blocked));
+  pthread_mutex_lock((pthread_mutex_t *)&m->names_lock);
+  named_counts(out, "mamori_waf_blocked_by_rule_total", "Blocked requests by terminating rule.",
+               "rule", m->by_rule, m->n_rules);
+  named_counts(out, "mamori_waf_blocked_by_label_total", "Blocked requests by label.", "label",
+               m->by_label, m->n_labels);
+  pthread_mutex_unlock((pthread_mutex_t *)&m->names_lock);
   counter(out, "mamori_waf_counted_total", "Requests a Count rule matched.",
           atomic_load(&m->waf_counted));
   mm_buf_puts(out,
@@ -69,6 +145,9 @@ int mm__gw_metrics_write(const mm__gw_metrics *m, const mm_gateway_config *cfg, 
                 "\nmamori_request_duration_seconds_sum %g\nmamori_request_duration_seconds_count "
                 "%" PRIu64 "\n",
                 count, (double)atomic_load(&m->latency_sum_us) / 1e6, count);
+  counter(out, "mamori_ddos_blocked_total", "Requests blocked by automatic DDoS mitigation.",
+          atomic_load(&m->ddos_blocked));
+  site_metrics(cfg, out);
   mm_buf_puts(out,
               "# HELP mamori_origin_up Whether the health checks see the origin up.\n"
               "# TYPE mamori_origin_up gauge\n");

@@ -10,8 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gateway/ddos.h"
 #include "gateway/server.h"
 #include "mamori/alloc.h"
+
+#include <openssl/ssl.h>
 
 #define READ_CHUNK 16384
 
@@ -58,42 +61,37 @@ static bool parse_length(mm_str v, uint64_t *out) {
 static void set_deadline(gw_conn *c, uint32_t ms) { c->deadline = mm__gw_now_ms() + ms; }
 
 static const char *status_text(int status) {
-  switch (status) {
-    case 100:
-      return "Continue";
-    case 200:
-      return "OK";
-    case 202:
-      return "Accepted";
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 411:
-      return "Length Required";
-    case 413:
-      return "Content Too Large";
-    case 421:
-      return "Misdirected Request";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Unknown";
-  }
+  static const struct {
+    int code;
+    const char *text;
+  } texts[] = {{100, "Continue"},
+               {200, "OK"},
+               {201, "Created"},
+               {202, "Accepted"},
+               {204, "No Content"},
+               {301, "Moved Permanently"},
+               {302, "Found"},
+               {303, "See Other"},
+               {304, "Not Modified"},
+               {307, "Temporary Redirect"},
+               {400, "Bad Request"},
+               {401, "Unauthorized"},
+               {403, "Forbidden"},
+               {404, "Not Found"},
+               {405, "Method Not Allowed"},
+               {408, "Request Timeout"},
+               {413, "Content Too Large"},
+               {421, "Misdirected Request"},
+               {429, "Too Many Requests"},
+               {431, "Request Header Fields Too Large"},
+               {500, "Internal Server Error"},
+               {501, "Not Implemented"},
+               {502, "Bad Gateway"},
+               {503, "Service Unavailable"},
+               {504, "Gateway Timeout"}};
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+    if (texts[i].code == status) return texts[i].text;
+  return "Unknown";
 }
 
 /* ---- local responses ------------------------------------------------------------ */
@@ -312,6 +310,20 @@ static void serve_metrics(gw_conn *c) {
 
 static void dispatch(gw_conn *c);
 
+/* Shield-style automatic mitigation (ddos.c): a flood's requests are
+ * answered before their body is read. */
+static bool ddos_blocks(gw_conn *c) {
+  mm__gw_ddos_request q = {c->peer, c->head.uri, c->head.headers, c->head.n_headers,
+                           mm_str_from(c->ja3)};
+  mm__gw_ddos_verdict v = mm__gw_ddos_observe(c->site->ddos, &q, mm__gw_now_ms());
+  if (v != MM_GW_DDOS_BLOCKED) return false;
+  atomic_fetch_add(&c->w->g->metrics.ddos_blocked, 1);
+  c->result = "Error";
+  static const char body[] = "Request blocked by mamori (automatic DDoS mitigation).\n";
+  respond_local(c, 403, "text/plain", MM_STR(body), (mm_str){"", 0}, false);
+  return true;
+}
+
 /* A complete head is in c->in: classify, route, frame. */
 static void on_head(gw_conn *c) {
   c->in_used = c->head_len; /* the body, if any, is taken after it */
@@ -349,11 +361,19 @@ static void on_head(gw_conn *c) {
     respond_error(c, 421, "no site is configured for this Host", false);
     return;
   }
+  /* Domain fronting, as CloudFront refuses it: over HTTPS the Host must
+   * name the site the TLS handshake's SNI chose. Sites are compared by
+   * name because a reload may have replaced the configuration since. */
+  if (c->ssl && c->sni_site && strcmp(c->sni_site->name, c->site->name) != 0) {
+    respond_error(c, 421, "the Host does not match the TLS server name", false);
+    return;
+  }
+  if (c->site->ddos && ddos_blocks(c)) return;
   if (!choose_body_framing(c)) return;
   mm_str expect = header_value(&c->head, "Expect", NULL);
   if (c->body_mode != FRAME_NONE && list_has(expect, "100-continue") && c->in.len == c->head_len) {
     static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-    ssize_t w = send(c->cfd, cont, sizeof cont - 1, MSG_NOSIGNAL);
+    ssize_t w = mm__gw_conn_send(c, cont, sizeof cont - 1);
     (void)w;
   }
   c->state = c->body_mode == FRAME_NONE ? GW_HEAD : GW_BODY;
@@ -544,13 +564,38 @@ static size_t first_healthy(const mm__gw_site *s) {
   return 0;
 }
 
+/* POST /__mamori/verify: the answer to a Challenge or CAPTCHA page. */
+static void verify_interstitial(gw_conn *c) {
+  mm_buf cookie = MM_BUF_INIT, location = MM_BUF_INIT, headers = MM_BUF_INIT;
+  int rc = mm__gw_interstitial_verify(
+      mm__gw_waf_key(c->site->waf), (mm_str){c->body.ptr ? c->body.ptr : "", c->body.len},
+      mm_str_from(c->client_ip), header_value(&c->head, "Host", NULL), &cookie, &location);
+  if (rc == MM_OK) {
+    mm_buf_printf(&headers, "Set-Cookie: %s\r\nLocation: %s\r\n", cookie.ptr, location.ptr);
+    c->result = "Redirect";
+    respond_local(c, 303, "text/plain", MM_STR("solved\n"), (mm_str){headers.ptr, headers.len},
+                  false);
+  } else {
+    respond_error(c, 403, "the challenge answer is wrong or expired", false);
+  }
+  mm_buf_free(&cookie);
+  mm_buf_free(&location);
+  mm_buf_free(&headers);
+}
+
 static void dispatch(gw_conn *c) {
   mm_str inserted = {"", 0};
+  if (c->site->waf && mm_str_eq(c->head.method, MM_STR("POST")) &&
+      mm_str_eq(c->head.uri, MM_STR(MM_GW_VERIFY_PATH))) {
+    verify_interstitial(c);
+    return;
+  }
   mm__gw_waf_result res = {.body = MM_BUF_INIT, .headers = MM_BUF_INIT};
   if (c->site->waf) {
     mm_buf log = MM_BUF_INIT;
     int rc = mm__gw_waf_inspect(c->site->waf, &c->head, (mm_str){c->body.ptr, c->body.len},
-                                mm_str_from(c->client_ip), &res, &log);
+                                mm_str_from(c->client_ip), c->hello ? &c->hello->view : NULL, &res,
+                                &log);
     if (log.len && c->w->g->waf_fd >= 0) {
       ssize_t w = write(c->w->g->waf_fd, log.ptr, log.len);
       (void)w;
@@ -563,10 +608,15 @@ static void dispatch(gw_conn *c) {
     }
     if (res.block) {
       atomic_fetch_add(&c->w->g->metrics.waf_blocked, 1);
+      const char *labels[MM_GW_BLOCK_LABELS];
+      for (size_t i = 0; i < res.n_labels; i++) labels[i] = res.labels[i];
+      mm__gw_metrics_block(&c->w->g->metrics, res.rule[0] ? res.rule : "inspection_error", labels,
+                           res.n_labels);
       c->result = "Error";
       static const char deny[] = "Request blocked by mamori (AWS WAF rules).\n";
       mm_str body = res.body.len ? (mm_str){res.body.ptr, res.body.len} : MM_STR(deny);
-      respond_local(c, res.status ? res.status : 403, "text/plain", body,
+      respond_local(c, res.status ? res.status : 403,
+                    res.content_type[0] ? res.content_type : "text/plain", body,
                     (mm_str){res.headers.ptr ? res.headers.ptr : "", res.headers.len}, false);
       mm_buf_free(&res.body);
       mm_buf_free(&res.headers);
@@ -769,8 +819,8 @@ void mm__gw_on_origin(gw_conn *c, uint32_t events) {
 
 static void write_client(gw_conn *c) {
   while (c->down_off < c->down.len) {
-    ssize_t n = send(c->cfd, c->down.ptr + c->down_off, c->down.len - c->down_off, MSG_NOSIGNAL);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    ssize_t n = mm__gw_conn_send(c, c->down.ptr + c->down_off, c->down.len - c->down_off);
+    if (n == -1) {
       mm__gw_conn_interest(c);
       return;
     }
@@ -789,7 +839,30 @@ static void write_client(gw_conn *c) {
     mm__gw_conn_interest(c);
 }
 
+/* Read what the client sent into c->in: 1 got bytes, 0 nothing yet, -1
+ * the connection is gone. A TLS record may hold more than one read takes,
+ * and epoll does not see what OpenSSL has buffered: drain it. */
+static int read_client(gw_conn *c, size_t limit) {
+  int got = 0;
+  do {
+    if (mm_buf_reserve(&c->in, READ_CHUNK) != MM_OK) return -1;
+    ssize_t n = mm__gw_conn_recv(c, c->in.ptr + c->in.len, READ_CHUNK);
+    if (n == -1) return got;
+    if (n <= 0) return -1;
+    c->in.len += (size_t)n;
+    got = 1;
+  } while (c->ssl && SSL_pending(c->ssl) > 0 && c->in.len < limit);
+  return got;
+}
+
 void mm__gw_on_client(gw_conn *c, uint32_t events) {
+  if (c->handshaking) {
+    int h = mm__gw_tls_handshake(c);
+    mm__gw_conn_interest(c);
+    if (h < 0) mm__gw_conn_close(c);
+    if (h <= 0) return;
+    events = EPOLLIN; /* the request may have come with the last flight */
+  }
   if (events & EPOLLOUT) {
     write_client(c);
     return;
@@ -805,18 +878,11 @@ void mm__gw_on_client(gw_conn *c, uint32_t events) {
     process_input(c);
     return;
   }
-  if (mm_buf_reserve(&c->in, READ_CHUNK) != MM_OK) {
+  int got = read_client(c, limit);
+  if (got < 0)
     mm__gw_conn_close(c);
-    return;
-  }
-  ssize_t n = recv(c->cfd, c->in.ptr + c->in.len, READ_CHUNK, 0);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (n <= 0) {
-    mm__gw_conn_close(c);
-    return;
-  }
-  c->in.len += (size_t)n;
-  process_input(c);
+  else if (got > 0)
+    process_input(c);
 }
 
 void mm__gw_on_timeout(gw_conn *c) {

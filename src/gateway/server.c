@@ -87,6 +87,7 @@ void mm__gw_conn_interest(gw_conn *c) {
       cw = EPOLLOUT;
       break;
   }
+  if (c->handshaking) cw = c->tls_want;
   conn_watch(c, c->cfd, cw ? cw : EPOLLRDHUP, &c->cmask, false);
   conn_watch(c, c->ofd, ow ? ow : EPOLLRDHUP, &c->omask, true);
 }
@@ -111,6 +112,7 @@ static void conn_free(gw_conn *c) {
   gw_worker *w = c->w;
   mm__gw_origin_close(c);
   epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->cfd, NULL);
+  mm__gw_tls_detach(c); /* before close: close_notify goes out on the socket */
   close(c->cfd);
   atomic_fetch_sub(&w->g->ip_conns[c->ip_bucket], 1);
   atomic_fetch_sub(&w->g->metrics.connections, 1);
@@ -127,7 +129,7 @@ static void conn_free(gw_conn *c) {
 
 void mm__gw_conn_close(gw_conn *c) { c->dead = true; }
 
-static void accept_one(gw_worker *w, int lfd) {
+static void accept_one(gw_worker *w, int lfd, bool tls) {
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
   int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -139,29 +141,26 @@ static void accept_one(gw_worker *w, int lfd) {
     inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip, sizeof ip);
   mm_gateway_config *cfg = mm__gw_config_current(w->g);
   size_t cap = cfg->limits.per_ip;
-  mm__gw_config_unref(cfg);
   uint32_t bucket = ip_bucket(ip);
+  gw_conn *c = NULL;
   if (atomic_fetch_add(&w->g->ip_conns[bucket], 1) >= cap) {
-    atomic_fetch_sub(&w->g->ip_conns[bucket], 1);
     atomic_fetch_add(&w->g->metrics.per_ip_refused, 1);
-    close(fd);
-    return;
+    goto refuse;
   }
-  gw_conn *c = mm_calloc(1, sizeof *c);
-  if (!c) {
-    atomic_fetch_sub(&w->g->ip_conns[bucket], 1);
-    close(fd);
-    return;
-  }
+  c = mm_calloc(1, sizeof *c);
+  if (!c) goto refuse;
+  c->cfd = fd;
+  if (tls && (!cfg->tls || !mm__gw_tls_attach(c, cfg))) goto refuse;
+  mm__gw_config_unref(cfg);
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->w = w;
-  c->cfd = fd;
   c->ofd = -1;
   c->ip_bucket = bucket;
   c->client_port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
                                            : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
   memcpy(c->client_ip, ip, sizeof ip);
+  mm_ip_parse(ip, strlen(ip), &c->peer, NULL);
   c->in = (mm_buf)MM_BUF_INIT;
   c->body = (mm_buf)MM_BUF_INIT;
   c->up = (mm_buf)MM_BUF_INIT;
@@ -173,13 +172,21 @@ static void accept_one(gw_worker *w, int lfd) {
   atomic_fetch_add(&w->g->metrics.connections, 1);
   mm__gw_request_begin(c);
   mm__gw_conn_interest(c);
+  return;
+refuse:
+  if (c) mm__gw_tls_detach(c);
+  mm_free(c);
+  mm__gw_config_unref(cfg);
+  atomic_fetch_sub(&w->g->ip_conns[bucket], 1);
+  close(fd);
 }
 
 /* ---- the event loop ------------------------------------------------------------- */
 
 static void handle_event(gw_worker *w, struct epoll_event *ev) {
-  if (ev->data.u64 == GW_LISTEN_TAG) {
-    for (int i = 0; i < 64; i++) accept_one(w, w->lfd);
+  if (ev->data.u64 == GW_LISTEN_TAG || ev->data.u64 == GW_LISTEN_TLS_TAG) {
+    bool tls = ev->data.u64 == GW_LISTEN_TLS_TAG;
+    for (int i = 0; i < 64; i++) accept_one(w, tls ? w->tls_lfd : w->lfd, tls);
     return;
   }
   gw_conn *c = (gw_conn *)(uintptr_t)(ev->data.u64 & ~(uint64_t)1);
@@ -224,6 +231,7 @@ static void *worker_main(void *arg) {
     if (atomic_load(&w->g->stopping)) {
       if (listening) {
         epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->lfd, NULL);
+        if (w->tls_lfd >= 0) epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->tls_lfd, NULL);
         listening = false;
       }
       if (drained(w) || now >= atomic_load(&w->g->drain_deadline)) break;
@@ -239,8 +247,9 @@ static void *worker_main(void *arg) {
 
 /* ---- starting and stopping ------------------------------------------------------- */
 
-static int listen_socket(const mm_gateway_config *cfg, int port, mm_error *err) {
-  struct sockaddr_storage addr = cfg->listen_addr;
+static int listen_socket(const struct sockaddr_storage *where, socklen_t where_len,
+                         const char *name, int port, mm_error *err) {
+  struct sockaddr_storage addr = *where;
   if (port >= 0) {
     if (addr.ss_family == AF_INET)
       ((struct sockaddr_in *)&addr)->sin_port = htons((uint16_t)port);
@@ -251,8 +260,8 @@ static int listen_socket(const mm_gateway_config *cfg, int port, mm_error *err) 
   int one = 1;
   if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
       setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
-      bind(fd, (struct sockaddr *)&addr, cfg->listen_len) < 0 || listen(fd, 1024) < 0) {
-    mm_error_set(err, MM_EIO, "cannot listen on %s: %s", cfg->listen, strerror(errno));
+      bind(fd, (struct sockaddr *)&addr, where_len) < 0 || listen(fd, 1024) < 0) {
+    mm_error_set(err, MM_EIO, "cannot listen on %s: %s", name, strerror(errno));
     if (fd >= 0) close(fd);
     return -1;
   }
@@ -278,12 +287,22 @@ static int start_workers(mm_gateway *g, mm_error *err) {
     gw_worker *w = &g->workers[i];
     w->g = g;
     w->index = i;
-    w->lfd = listen_socket(g->cfg, i == 0 ? -1 : g->port, err);
+    const mm_gateway_config *cfg = g->cfg;
+    w->tls_lfd = -1;
+    w->lfd =
+        listen_socket(&cfg->listen_addr, cfg->listen_len, cfg->listen, i == 0 ? -1 : g->port, err);
     if (w->lfd < 0) return MM_EIO;
     if (i == 0) g->port = bound_port(w->lfd);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = GW_LISTEN_TAG};
     epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->lfd, &ev);
+    if (!cfg->tls_listen[0]) continue;
+    w->tls_lfd = listen_socket(&cfg->tls_addr, cfg->tls_len, cfg->tls_listen,
+                               i == 0 ? -1 : g->tls_port, err);
+    if (w->tls_lfd < 0) return MM_EIO;
+    if (i == 0) g->tls_port = bound_port(w->tls_lfd);
+    ev.data.u64 = GW_LISTEN_TLS_TAG;
+    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->tls_lfd, &ev);
   }
   for (unsigned i = 0; i < g->n_workers; i++) {
     if (pthread_create(&g->workers[i].thread, NULL, worker_main, &g->workers[i]) != 0)
@@ -302,6 +321,7 @@ mm_gateway *mm_gateway_start(mm_gateway_config *cfg, mm_error *err) {
     return NULL;
   }
   pthread_mutex_init(&g->cfg_lock, NULL);
+  pthread_mutex_init(&g->metrics.names_lock, NULL);
   g->cfg = cfg;
   g->n_workers = cfg->workers ? cfg->workers : (unsigned)get_nprocs();
   if (g->n_workers > MM_GW_MAX_WORKERS) g->n_workers = MM_GW_MAX_WORKERS;
@@ -320,6 +340,8 @@ mm_gateway *mm_gateway_start(mm_gateway_config *cfg, mm_error *err) {
 
 int mm_gateway_port(const mm_gateway *g) { return g->port; }
 
+int mm_gateway_tls_port(const mm_gateway *g) { return g->tls_port; }
+
 mm_gateway_config *mm__gw_config_current(mm_gateway *g) {
   pthread_mutex_lock(&g->cfg_lock);
   mm_gateway_config *c = mm__gw_config_ref(g->cfg);
@@ -329,9 +351,10 @@ mm_gateway_config *mm__gw_config_current(mm_gateway *g) {
 
 int mm_gateway_reload(mm_gateway *g, mm_gateway_config *cfg, mm_error *err) {
   mm_error_clear(err);
-  if (strcmp(cfg->listen, g->cfg->listen) != 0) {
+  if (strcmp(cfg->listen, g->cfg->listen) != 0 ||
+      strcmp(cfg->tls_listen, g->cfg->tls_listen) != 0) {
     mm_gateway_config_free(cfg);
-    return mm_error_set(err, MM_EINVAL, "the listen address cannot change on reload");
+    return mm_error_set(err, MM_EINVAL, "the listen addresses cannot change on reload");
   }
   pthread_mutex_lock(&g->cfg_lock);
   mm_gateway_config *old = g->cfg;
@@ -350,11 +373,13 @@ void mm_gateway_stop(mm_gateway *g, unsigned drain_ms) {
   mm__gw_health_stop(g);
   for (unsigned i = 0; i < g->n_workers; i++) {
     if (g->workers[i].lfd > 0) close(g->workers[i].lfd);
+    if (g->workers[i].tls_lfd > 0) close(g->workers[i].tls_lfd);
     if (g->workers[i].epfd > 0) close(g->workers[i].epfd);
   }
   if (g->access_fd >= 0) close(g->access_fd);
   if (g->waf_fd >= 0) close(g->waf_fd);
   mm__gw_config_unref(g->cfg);
   pthread_mutex_destroy(&g->cfg_lock);
+  pthread_mutex_destroy(&g->metrics.names_lock);
   mm_free(g);
 }

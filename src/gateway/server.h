@@ -9,9 +9,19 @@
 #include <pthread.h>
 
 #include "gateway/gw.h"
+#include "mamori/waf.h"
 
-#define GW_LISTEN_TAG UINT64_C(2) /* epoll tag of the listening socket (not a pointer) */
-#define GW_POOL_MAX   64          /* idle origin connections a worker keeps */
+/* The ClientHello facts of one TLS connection, for JA3/JA4 (tls.c). */
+typedef struct gw_hello {
+  mm_waf_tls_hello view; /* points into the arrays below */
+  uint16_t ciphers[128], extensions[64], groups[32], sig_algs[64], versions[16];
+  uint8_t point_formats[8];
+  char alpn[32];
+} gw_hello;
+
+#define GW_LISTEN_TAG     UINT64_C(2) /* epoll tag of the listening socket (not a pointer) */
+#define GW_LISTEN_TLS_TAG UINT64_C(4) /* and of the HTTPS one */
+#define GW_POOL_MAX       64          /* idle origin connections a worker keeps */
 
 typedef enum gw_state {
   GW_HEAD,      /* reading a request head */
@@ -38,7 +48,7 @@ struct gw_worker {
   struct mm_gateway *g;
   unsigned index;
   pthread_t thread;
-  int epfd, lfd;
+  int epfd, lfd, tls_lfd;
   gw_conn *conns;
   gw_pooled pool[GW_POOL_MAX];
   size_t n_pool;
@@ -53,8 +63,17 @@ struct gw_conn {
   bool dead;
   uint64_t deadline; /* monotonic ms; 0 = none */
   char client_ip[46];
+  mm_ip_addr peer; /* client_ip, parsed */
   uint16_t client_port;
   uint32_t ip_bucket;
+  /* TLS */
+  struct ssl_st *ssl;          /* NULL for plain HTTP */
+  mm_gateway_config *tls_cfg;  /* the config the handshake runs on */
+  const mm__gw_site *sni_site; /* the site SNI selected, or NULL */
+  bool handshaking;
+  uint32_t tls_want; /* EPOLLIN / EPOLLOUT the handshake waits for */
+  gw_hello *hello;
+  char ja3[MM_WAF_JA3_LEN + 1]; /* of the ClientHello, once the handshake is done; "" plain */
   /* the request */
   mm_gateway_config *cfg; /* held for the request's lifetime */
   const mm__gw_site *site;
@@ -99,7 +118,7 @@ struct mm_gateway {
   unsigned reloads;
   gw_worker workers[MM_GW_MAX_WORKERS];
   unsigned n_workers, started;
-  int port;
+  int port, tls_port;
   atomic_bool stopping;
   atomic_uint_fast64_t drain_deadline;
   atomic_uint ip_conns[4096];
@@ -121,6 +140,16 @@ void mm__gw_request_end(gw_conn *c);
 void mm__gw_on_client(gw_conn *c, uint32_t events);
 void mm__gw_on_origin(gw_conn *c, uint32_t events);
 void mm__gw_on_timeout(gw_conn *c);
+
+/* tls.c: the connection's byte stream, plain or TLS. Read: >0 bytes, 0
+ * closed, -1 try again later (interest set), -2 failed. */
+ssize_t mm__gw_conn_recv(gw_conn *c, void *buf, size_t n);
+ssize_t mm__gw_conn_send(gw_conn *c, const void *buf, size_t n);
+/* Start TLS on a new connection (SSL_new on cfg->tls); false on failure. */
+bool mm__gw_tls_attach(gw_conn *c, mm_gateway_config *cfg);
+/* Advance the handshake: 1 done, 0 in progress (c->tls_want set), -1 failed. */
+int mm__gw_tls_handshake(gw_conn *c);
+void mm__gw_tls_detach(gw_conn *c);
 
 /* pool.c */
 int mm__gw_pool_take(gw_worker *w, const char *origin);

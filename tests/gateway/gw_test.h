@@ -96,6 +96,7 @@ static void *origin_main(void *arg) {
 }
 
 static inline int listen_any(int *port) {
+  *port = 0;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t sl = sizeof a;
