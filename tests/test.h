@@ -14,6 +14,7 @@
 
 #include "mamori/alloc.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -194,5 +195,30 @@ static inline void mm_test_fail_alloc(long n) {
       if (done_) break;                                       \
     }                                                         \
   } while (0)
+
+/* URL-decode s[0..n) in place ("%XX" and "+" as in form values; a "%" not
+ * followed by two hex digits stays as it is); returns the new length. The
+ * corpora in ../shared/data store payloads URL-encoded. */
+static inline size_t mm_test_url_decode(char *s, size_t n) {
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    int hi = -1, lo = -1;
+    if (s[i] == '%' && i + 2 < n) {
+      hi = isxdigit((unsigned char)s[i + 1]) ? (s[i + 1] | 32) : -1;
+      lo = isxdigit((unsigned char)s[i + 2]) ? (s[i + 2] | 32) : -1;
+    }
+    if (s[i] == '+') {
+      s[o++] = ' ';
+    } else if (hi >= 0 && lo >= 0) {
+      hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
+      lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
+      s[o++] = (char)(hi * 16 + lo);
+      i += 2;
+    } else {
+      s[o++] = s[i];
+    }
+  }
+  return o;
+}
 
 #endif /* MAMORI_TEST_H */

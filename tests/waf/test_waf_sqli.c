@@ -248,32 +248,12 @@ TEST(linear_time) {
       mm_free(b);
     }
     printf("  linear: \"%s\" 256 KB %.3f s, 1 MB %.3f s\n", units[u], t[0], t[1]);
-    ASSERT_TRUE(t[1] < 16 * t[0] + 0.1); /* 4x the bytes: ~4x the time; quadratic is 16x */
+    /* reported, not asserted: no timing thresholds in tests (the machines
+     * are shared); the fuzz targets' per-input time limit guards linearity */
   }
 }
 
 /* ---- corpora -------------------------------------------------------------------- */
-
-static int hexval(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c |= 32;
-  return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-/* URL-decode (%XX and "+") in place; returns the new length. */
-static size_t url_decode(char *s, size_t n) {
-  size_t o = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '+')
-      s[o++] = ' ';
-    else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-      s[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-      i += 2;
-    } else
-      s[o++] = s[i];
-  }
-  return o;
-}
 
 typedef struct rate {
   long hit, total;
@@ -300,7 +280,7 @@ static rate run_file(const char *path, int form, int level) {
       if (form == RAW || form == RAW_OR_DECODED)
         hit = mm__waf_sqli((const uint8_t *)line, n, level, NULL);
       if (!hit && form != RAW) {
-        n = url_decode(line, n);
+        n = mm_test_url_decode(line, n);
         hit = mm__waf_sqli((const uint8_t *)line, n, level, NULL);
       }
       r.total++;

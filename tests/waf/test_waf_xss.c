@@ -200,31 +200,12 @@ TEST(linear_time) {
       mm_free(b);
     }
     printf("  linear: \"%s\" 256 KB %.3f s, 1 MB %.3f s\n", units[u], t[0], t[1]);
-    ASSERT_TRUE(t[1] < 16 * t[0] + 0.1); /* 4x the bytes: ~4x the time; quadratic is 16x */
+    /* reported, not asserted: no timing thresholds in tests (the machines
+     * are shared); the fuzz targets' per-input time limit guards linearity */
   }
 }
 
 /* ---- corpora -------------------------------------------------------------------- */
-
-static int hexval(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c |= 32;
-  return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-static size_t url_decode(char *s, size_t n) {
-  size_t o = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '+')
-      s[o++] = ' ';
-    else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-      s[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-      i += 2;
-    } else
-      s[o++] = s[i];
-  }
-  return o;
-}
 
 typedef struct rate {
   long hit, total;
@@ -244,7 +225,8 @@ static rate run_file(const char *path, int form) {
     if (n && line[n - 1] == '\r') n--;
     if (!(n == 0 || (form == ENCODED && line[0] == '#'))) {
       bool hit = form != ENCODED && mm__waf_xss((const uint8_t *)line, n, NULL);
-      if (!hit && form != RAW) hit = mm__waf_xss((const uint8_t *)line, url_decode(line, n), NULL);
+      if (!hit && form != RAW)
+        hit = mm__waf_xss((const uint8_t *)line, mm_test_url_decode(line, n), NULL);
       r.total++;
       r.hit += hit;
     }
