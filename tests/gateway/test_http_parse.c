@@ -57,9 +57,10 @@ TEST(incomplete_and_oversized) {
 }
 
 TEST(too_many_headers) {
-  char raw[1024] = "GET / HTTP/1.1\r\n";
-  for (int i = 0; i <= MAX_HDRS; i++) strcat(raw, "A: b\r\n");
-  strcat(raw, "\r\n");
+  char raw[1024];
+  int n = snprintf(raw, sizeof raw, "GET / HTTP/1.1\r\n");
+  for (int i = 0; i <= MAX_HDRS; i++) n += snprintf(raw + n, sizeof raw - (size_t)n, "A: b\r\n");
+  snprintf(raw + n, sizeof raw - (size_t)n, "\r\n");
   ASSERT_EQ(parse(raw), MM_ELIMIT);
   ASSERT_EQ(err.line, MAX_HDRS + 2);
 }
