@@ -392,6 +392,47 @@ static void check_resource(mm__iam_vctx *x, const mm__iam_vnode *n) {
   if (check_arn_grammar(x, n, r, &p) && x->cat) check_arn_catalog(x, n, r, &p);
 }
 
+/* Does some action of the statement (literal names of arn's service) take
+ * a resource of arn's type? true when the question cannot be settled: a
+ * wildcard or unknown action, or no action of that service. */
+static bool some_action_takes(mm__iam_vctx *x, mm__iam_vlist actions, mm_str svc, mm_str arn) {
+  bool asked = false;
+  for (size_t i = 0; i < actions.n; i++) {
+    mm_str a = mm_json_get_str(actions.items[i]->v);
+    const char *colon = memchr(a.ptr, ':', a.len);
+    if (!colon || !mm_str_ieq((mm_str){a.ptr, (size_t)(colon - a.ptr)}, svc)) continue;
+    if (has_wild(a)) return true;
+    const mm_iam_catalog_action *act = mm_iam_catalog_action_find(x->cat, a);
+    if (!act) return true; /* reported as INVALID_ACTION already */
+    asked = true;
+    if (mm_iam_catalog_action_match_arn(act, arn)) return true;
+  }
+  return !asked;
+}
+
+/* A resource that no action of the statement can take (s3:GetObject on a
+ * bucket ARN) grants nothing: the same check as INVALID_ARN_RESOURCE, per
+ * action ("The resource ARN must match the specifications for known
+ * resource types", access-analyzer-reference-policy-checks.html). */
+static void check_resource_types(mm__iam_vctx *x, const mm__iam_vstmt *s, mm__iam_vlist l) {
+  if (!x->cat || !s->action || s->not_action || s->not_resource) return;
+  mm__iam_vlist actions = mm__iam_vstrings(x, s->action);
+  for (size_t i = 0; i < l.n; i++) {
+    mm_str r = mm_json_get_str(l.items[i]->v);
+    arn_parts p;
+    if (mm_str_eq(r, MM_STR("*")) || !arn_split(r, &p) || has_wild(p.part[2]) ||
+        !mm_iam_catalog_service_find(x->cat, p.part[2]))
+      continue;
+    mm_str t = starred(x, r);
+    if (!t.ptr || !matches_service(x, mm_iam_catalog_service_find(x->cat, p.part[2]), r)) continue;
+    if (!some_action_takes(x, actions, p.part[2], t))
+      mm__iam_vfind(x, MM__IAM_C_INVALID_ARN_RESOURCE, l.items[i], false, NULL,
+                    "Resource ARN does not match the expected ARN format. Update the resource "
+                    "portion of the ARN: no action of this statement takes a resource of its "
+                    "type.");
+  }
+}
+
 void mm__iam_vcheck_resources(mm__iam_vctx *x, const mm__iam_vstmt *s) {
   if (!s->resource) return;
   check_list_shape(x, s->resource, MM__IAM_C_EMPTY_ARRAY_RESOURCE,
@@ -399,6 +440,7 @@ void mm__iam_vcheck_resources(mm__iam_vctx *x, const mm__iam_vstmt *s) {
                    "resources.");
   mm__iam_vlist l = mm__iam_vstrings(x, s->resource);
   for (size_t i = 0; i < l.n; i++) check_resource(x, l.items[i]);
+  check_resource_types(x, s, l);
   check_redundant(x, l, false);
 }
 
