@@ -148,14 +148,39 @@ static void walk(mm_events_ctx *c, const mm__events_node *node, const mm_json_va
   on_leaf(c, (uint32_t)node->field, &leaf);
 }
 
+/* Does field f hold on the leaves the walk recorded at its slot? The same
+ * judgement as mm__events_field_matches (any leaf satisfying one of its
+ * conditions, or none there when absence is allowed) without walking the
+ * event again. */
+static bool recorded_field_matches(const mm_events_ctx *c, const mm__events_field *f,
+                                   uint32_t slot) {
+  bool seen = false;
+  if (c->slot_stamp[slot] == c->gen)
+    for (uint32_t r = c->slot_head[slot]; r != MM__EV_NONE; r = c->records[r].next) {
+      mm__events_leaf leaf;
+      if (!mm__events_leaf_of(c->records[r].leaf, &leaf)) continue;
+      seen = true;
+      for (uint32_t k = 0; k < f->nconds; k++)
+        if (mm__events_cond_match(&f->conds[k], &leaf)) return true;
+    }
+  return !seen && f->absent_ok;
+}
+
 /* Are all of alt's fields but the anchor satisfied? Indexed ones by their
- * stamp, the others on the recorded leaves. */
+ * stamp, the others on the recorded leaves (or by walking the event when
+ * it had more leaves than the scratch records). */
 static bool others_hold(const mm_events_ctx *c, uint32_t alt, const mm_json_value *event) {
   const mm__events_anchored *a = &c->m->alts[alt];
   for (uint32_t i = a->first; i < a->first + a->nreqs; i++) {
     if (i == a->anchor) continue;
-    bool ok = c->m->reqs[i].indexed ? c->req_stamp[i] == c->gen
-                                    : mm__events_field_matches(c->m->reqs[i].f, event);
+    const mm__events_req *r = &c->m->reqs[i];
+    bool ok;
+    if (r->indexed)
+      ok = c->req_stamp[i] == c->gen;
+    else if (!c->overflow && c->m->fields[r->slot].record)
+      ok = recorded_field_matches(c, r->f, r->slot);
+    else
+      ok = mm__events_field_matches(r->f, event);
     if (!ok) return false;
   }
   return true;
