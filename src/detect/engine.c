@@ -523,8 +523,9 @@ static void observe_ip(mm_detect_engine *e, const mm_detect_record *rec) {
     const mm__rule *r = &e->rules->v[i];
     if (r->check != MM__CHECK_INSTANCE_CREDS_OUTSIDE) continue;
     mm__detect_hit h = {0};
-    h.resource_id = mm_str_from(s->key);
-    h.principal = mm_str_from(s->arn);
+    /* bounded: gcc -O3 cannot see that u->inst > 0 here */
+    h.resource_id = (mm_str){s->key, strnlen(s->key, sizeof(s->key))};
+    h.principal = (mm_str){s->arn, strnlen(s->arn, sizeof(s->arn))};
     h.detail = MM_STR("instance credentials used from an IP that IAM user credentials also use");
     emit_cloudtrail(e, r, rec, &h);
   }
