@@ -196,7 +196,7 @@ TEST(entry_limit) {
   /* Exactly the limit: fine. */
   size_t cut = 0;
   for (size_t i = 0; i < MM_DETECT_MAX_INTEL_ENTRIES; i++)
-    cut = (size_t)(strchr(t + cut, '\n') - t) + 1;
+    cut = (size_t)((const char *)memchr(t + cut, '\n', len - cut) - t) + 1;
   ASSERT_EQ(mm__intel_add(in, "full", MM__INTEL_MALICIOUS, true, false, MM__INTEL_TXT, t, cut, &bad,
                           &err),
             MM_OK);
