@@ -22,7 +22,9 @@
 
 #include "mamori/alloc.h"
 
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 mm_waf_loader *mm_waf_loader_new(void) {
@@ -45,12 +47,59 @@ void mm_waf_loader_set_flags(mm_waf_loader *l, unsigned flags) {
   if (l) l->flags = flags;
 }
 
+static int read_file(const char *path, mm_buf *out);
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The IP sets the managed groups reference by ARN (AWSManagedIPReputationList
+ * and the like) ship beside them as <dir>/ipsets/NAME.json: add every one, in
+ * name order, so that the groups load with no --ip-set. No such folder is
+ * fine; a file that does not load is an error naming it. */
+static int load_managed_ipsets(mm_waf_loader *l, const char *dir, mm_error *err) {
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/ipsets", dir);
+  DIR *d = opendir(path);
+  if (!d) return MM_OK;
+  char *names[MM_WAF_MAX_MANAGED_IPSETS];
+  size_t n = 0;
+  struct dirent *e;
+  int rc = MM_OK;
+  while (rc == MM_OK && (e = readdir(d))) {
+    size_t len = strlen(e->d_name);
+    if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
+    if (n == MM_WAF_MAX_MANAGED_IPSETS)
+      rc = mm_error_set(err, MM_ELIMIT, "%s: more than %d IP set files", path,
+                        MM_WAF_MAX_MANAGED_IPSETS);
+    else if (!(names[n++] = mm_strndup(e->d_name, len)))
+      n--, rc = mm_error_set(err, MM_ENOMEM, "out of memory");
+  }
+  closedir(d);
+  qsort(names, n, sizeof(names[0]), by_name);
+  for (size_t i = 0; i < n; i++) {
+    mm_buf text = MM_BUF_INIT;
+    char file[4096 + 256];
+    snprintf(file, sizeof(file), "%s/%s", path, names[i]);
+    if (rc == MM_OK && (rc = read_file(file, &text)) != MM_OK)
+      mm_error_set(err, rc, "cannot read IP set %s", file);
+    if (rc == MM_OK && (rc = mm_waf_loader_add_json(l, text.ptr ? text.ptr : "", text.len, err))) {
+      char why[sizeof(err->msg)];
+      snprintf(why, sizeof(why), "%s", err->msg);
+      mm_error_set(err, rc, "IP set %s: %s", file, why);
+    }
+    mm_buf_free(&text);
+    mm_free(names[i]);
+  }
+  return rc;
+}
+
 int mm_waf_loader_set_managed_dir(mm_waf_loader *l, const char *dir, mm_error *err) {
   char *d = mm_strndup(dir, strlen(dir));
   if (!d) return mm_error_set(err, MM_ENOMEM, "out of memory");
   mm_free(l->managed_dir);
   l->managed_dir = d;
-  return MM_OK;
+  return load_managed_ipsets(l, dir, err);
 }
 
 /* Grow *arr (of elem-byte items) to hold one more. */

@@ -245,4 +245,12 @@
 #define MM_WAF_MAX_ACL_BYTES ((size_t)8 << 20)
 #endif
 
+/* IP set files read from a managed rule group folder's ipsets/: 256. The
+ * shipped folder has 7 (AWS's reputation and anonymous-IP lists, split at
+ * AWS's 10,000 addresses a set); the bound keeps a stray folder from
+ * being read whole. */
+#ifndef MM_WAF_MAX_MANAGED_IPSETS
+#define MM_WAF_MAX_MANAGED_IPSETS 256
+#endif
+
 #endif /* MM_WAF_LIMITS_H */
