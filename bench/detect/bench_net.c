@@ -24,22 +24,16 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+
 #include <string.h>
 #include <time.h>
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "../bench.h"
+
+static double now(void) { return mm_bench_cpu_seconds(); }
 
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
-static uint64_t rng(void) {
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+static uint64_t rng(void) { return mm_bench_rng(&rng_state); }
 
 static const char format[] =
     "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "

@@ -21,6 +21,7 @@
 #include "waf/sqli_int.h"
 
 #include "test.h"
+#include "waf_corpus.h"
 
 #include <time.h>
 
@@ -255,44 +256,14 @@ TEST(linear_time) {
 
 /* ---- corpora -------------------------------------------------------------------- */
 
-typedef struct rate {
-  long hit, total;
-} rate;
-
-enum { RAW, ENCODED, RAW_OR_DECODED }; /* how a corpus line is given */
-
-/* Run every line of path through the detector at level; lines that are
- * blank or start with "#" are skipped for ENCODED files (libinjection's
- * format); RAW_OR_DECODED counts a line when either form is flagged. */
-static rate run_file(const char *path, int form, int level) {
-  rate r = {0, 0};
-  size_t len;
-  char *buf = mm_test_read_file(path, &len);
-  if (!buf) MM_TEST_FAIL("cannot read %s", path);
-  for (char *line = buf; line < buf + len;) {
-    char *nl = memchr(line, '\n', (size_t)(buf + len - line));
-    char *end = nl ? nl : buf + len;
-    size_t n = (size_t)(end - line);
-    if (n && line[n - 1] == '\r') n--;
-    bool skip = n == 0 || (form == ENCODED && line[0] == '#');
-    if (!skip) {
-      bool hit = false;
-      if (form == RAW || form == RAW_OR_DECODED)
-        hit = mm__waf_sqli((const uint8_t *)line, n, level, NULL);
-      if (!hit && form != RAW) {
-        n = mm_test_url_decode(line, n);
-        hit = mm__waf_sqli((const uint8_t *)line, n, level, NULL);
-      }
-      r.total++;
-      r.hit += hit;
-    }
-    line = end + 1;
-  }
-  free(buf);
-  return r;
+/* The SQLi detector at the level arg points to, as a corpus detector. */
+static bool sqli_at(const uint8_t *s, size_t n, void *arg) {
+  return mm__waf_sqli(s, n, *(const int *)arg, NULL);
 }
 
-static double pct(rate r) { return r.total ? 100.0 * (double)r.hit / (double)r.total : 0; }
+static rate run_file(const char *path, int form, int level) {
+  return corpus_rate(path, form, sqli_at, &level);
+}
 
 #define DATA MM_SHARED_DATA "/waf/"
 

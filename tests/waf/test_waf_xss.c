@@ -18,6 +18,7 @@
 #include "waf/xss.h"
 
 #include "test.h"
+#include "waf_corpus.h"
 
 #include <time.h>
 
@@ -207,36 +208,12 @@ TEST(linear_time) {
 
 /* ---- corpora -------------------------------------------------------------------- */
 
-typedef struct rate {
-  long hit, total;
-} rate;
-
-enum { RAW, ENCODED, RAW_OR_DECODED };
-
-static rate run_file(const char *path, int form) {
-  rate r = {0, 0};
-  size_t len;
-  char *buf = mm_test_read_file(path, &len);
-  if (!buf) MM_TEST_FAIL("cannot read %s", path);
-  for (char *line = buf; line < buf + len;) {
-    char *nl = memchr(line, '\n', (size_t)(buf + len - line));
-    char *end = nl ? nl : buf + len;
-    size_t n = (size_t)(end - line);
-    if (n && line[n - 1] == '\r') n--;
-    if (!(n == 0 || (form == ENCODED && line[0] == '#'))) {
-      bool hit = form != ENCODED && mm__waf_xss((const uint8_t *)line, n, NULL);
-      if (!hit && form != RAW)
-        hit = mm__waf_xss((const uint8_t *)line, mm_test_url_decode(line, n), NULL);
-      r.total++;
-      r.hit += hit;
-    }
-    line = end + 1;
-  }
-  free(buf);
-  return r;
+static bool xss_any(const uint8_t *s, size_t n, void *arg) {
+  (void)arg;
+  return mm__waf_xss(s, n, NULL);
 }
 
-static double pct(rate r) { return r.total ? 100.0 * (double)r.hit / (double)r.total : 0; }
+static rate run_file(const char *path, int form) { return corpus_rate(path, form, xss_any, NULL); }
 
 #define DATA MM_SHARED_DATA "/waf/"
 
